@@ -1,0 +1,2 @@
+// Not built yet: this package is scaffolded so the layout is visible. It exports nothing.
+export {};

@@ -1,0 +1,35 @@
+import type { DType, TypedArray } from '../dtype.js';
+import type { Kernel, View } from './kernel.js';
+
+/** Memory statistics of one backend. */
+export interface BackendMemory {
+  /** Bytes held by live storages. */
+  readonly bytesInUse: number;
+  /** Bytes sitting in the reuse pool (webgpu), free for the next allocation of their size class. */
+  readonly pooledBytes: number;
+  readonly pooledBuffers: number;
+}
+
+/**
+ * The whole device interface: allocate, free, write, read, run a kernel. Everything above it
+ * (shapes, broadcasting, autograd, the op library) is backend-independent.
+ */
+export interface Backend<B = unknown> {
+  readonly name: 'cpu' | 'webgpu';
+  /** Human-readable description of the device (adapter vendor and architecture for webgpu). */
+  readonly description: string;
+  supportsDType(dtype: DType): boolean;
+  /** A buffer for `size` elements of `dtype`; contents undefined. */
+  alloc(size: number, dtype: DType, op: string): B;
+  free(buffer: B): void;
+  write(buffer: B, dtype: DType, data: TypedArray): void;
+  /** Reads `size` elements starting at element `offset`. Resolves after all queued work. */
+  read(buffer: B, dtype: DType, offset: number, size: number): Promise<TypedArray>;
+  /** Records a kernel; outputs are written in place. `scalars` are the expression's runtime scalars. */
+  run(kernel: Kernel, inputs: readonly View<B>[], outputs: readonly View<B>[], scalars?: readonly number[]): void;
+  /** Submits recorded work (webgpu batches; cpu runs eagerly). */
+  flush(): void;
+  memory(): BackendMemory;
+  /** Synchronous read, where the backend can (cpu). */
+  readSync?(buffer: B, dtype: DType, offset: number, size: number): TypedArray;
+}

@@ -1,0 +1,270 @@
+import type { DType, TypedArray } from '../../dtype.js';
+import { BackendError, DeviceLostError, IndexError, NonlinearError, OutOfMemoryError } from '../../errors.js';
+import type { Backend, BackendMemory } from '../backend.js';
+import type { Kernel, View } from '../kernel.js';
+import { type GpuContext, requestGpu } from './device.js';
+import { elementwiseProgram } from './kernels/elementwise.js';
+import { cumsumProgram, gatherProgram, scatterAddProgram, topkProgram } from './kernels/indexing.js';
+import { matmulProgram } from './kernels/matmul.js';
+import type { Program } from './kernels/program.js';
+import { randomProgram } from './kernels/random.js';
+import { reduceProgram } from './kernels/reduce.js';
+import { BufferPool, type GpuBuffer } from './pool.js';
+import { metaBytes, storageType } from './wgsl.js';
+
+/** Bytes of meta per command batch; each dispatch takes a 256-byte-aligned slot. */
+const META_CAPACITY = 1 << 16;
+/** Dispatches recorded before a batch is submitted even if nobody reads. */
+const MAX_BATCH = 128;
+
+/**
+ * WebGPU backend: buffers from a size-class pool, kernels generated as WGSL and cached by
+ * source, dispatches recorded into one command encoder and submitted in batches. Reading a
+ * tensor flushes the batch. Errors the device reports asynchronously (out of memory, an
+ * out-of-range index found by a kernel, device loss) are raised as typed errors at the next read.
+ */
+export class WebGPUBackend implements Backend<GpuBuffer> {
+  readonly name = 'webgpu' as const;
+  readonly description: string;
+  readonly device: GPUDevice;
+  readonly isSoftware: boolean;
+  private readonly pool: BufferPool;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly metaCpu = new Uint32Array(META_CAPACITY / 4);
+  private readonly metaGpu: GPUBuffer;
+  private readonly errBuffer: GPUBuffer;
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private metaUsed = 0;
+  private dispatches = 0;
+  private bytes = 0;
+  private lostError: DeviceLostError | null = null;
+  private deferred: NonlinearError[] = [];
+  private scopes: Promise<void>[] = [];
+  private readonly checks = new Map<number, string>();
+  private nextCheck = 1;
+  private readonly maxBinding: number;
+  private readonly maxPerDim: number;
+
+  static async create(): Promise<WebGPUBackend> {
+    return new WebGPUBackend(await requestGpu());
+  }
+
+  constructor(ctx: GpuContext) {
+    this.device = ctx.device;
+    this.description = ctx.description;
+    this.isSoftware = ctx.isSoftware;
+    this.maxBinding = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
+    this.maxPerDim = this.device.limits.maxComputeWorkgroupsPerDimension;
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    this.pool = new BufferPool((bytes) => this.device.createBuffer({ size: bytes, usage }));
+    this.metaGpu = this.device.createBuffer({ size: META_CAPACITY, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.errBuffer = this.device.createBuffer({ size: 16, usage });
+    void this.device.lost.then((info) => {
+      this.lostError = new DeviceLostError(`webgpu: the device was lost (${info.reason}): ${info.message || 'no message'}`);
+    });
+    this.device.addEventListener('uncapturederror', (ev) => {
+      const err = (ev as GPUUncapturedErrorEvent).error;
+      this.deferred.push(
+        err instanceof GPUOutOfMemoryError
+          ? new OutOfMemoryError(`webgpu: the device ran out of memory: ${err.message}`)
+          : new BackendError(`webgpu: the device reported an error: ${err.message}`),
+      );
+    });
+  }
+
+  supportsDType(dtype: DType): boolean {
+    return dtype !== 'float64';
+  }
+
+  private alive(): void {
+    if (this.lostError) throw this.lostError;
+  }
+
+  alloc(size: number, dtype: DType, op: string): GpuBuffer {
+    this.alive();
+    storageType(dtype);
+    const bytes = Math.max(size, 1) * 4;
+    if (bytes > this.maxBinding) {
+      throw new OutOfMemoryError(
+        `${op}: a tensor of ${size} ${dtype} elements needs ${bytes} bytes, more than this adapter's largest ` +
+          `storage buffer binding (${this.maxBinding} bytes)`,
+      );
+    }
+    this.device.pushErrorScope('out-of-memory');
+    const b = this.pool.acquire(bytes);
+    this.scopes.push(
+      this.device.popErrorScope().then((err) => {
+        if (err) this.deferred.push(new OutOfMemoryError(`${op}: the device could not allocate ${b.bytes} bytes: ${err.message}`));
+      }),
+    );
+    this.bytes += b.bytes;
+    return b;
+  }
+
+  free(buffer: GpuBuffer): void {
+    this.bytes -= buffer.bytes;
+    this.pool.release(buffer);
+  }
+
+  write(buffer: GpuBuffer, dtype: DType, data: TypedArray): void {
+    this.alive();
+    if (data.length === 0) return;
+    const src = dtype === 'bool' ? Uint32Array.from(data as Uint8Array) : data;
+    this.device.queue.writeBuffer(buffer.buffer, 0, src.buffer, src.byteOffset, src.byteLength);
+  }
+
+  run(kernel: Kernel, inputs: readonly View<GpuBuffer>[], outputs: readonly View<GpuBuffer>[], scalars: readonly number[] = []): void {
+    this.alive();
+    const lim = this.maxPerDim;
+    let p: Program;
+    switch (kernel.kind) {
+      case 'elementwise':
+        p = elementwiseProgram(kernel.expr, inputs, outputs[0]!, scalars, lim);
+        break;
+      case 'reduce':
+        p = reduceProgram(kernel.op, kernel.outer, inputs[0]!, outputs[0]!, lim);
+        break;
+      case 'matmul':
+        p = matmulProgram(inputs[0]!, inputs[1]!, outputs[0]!, lim);
+        break;
+      case 'gather':
+        p = gatherProgram(kernel.dim, this.check(`${kernel.op}: index out of range along dimension ${kernel.dim}`), inputs[0]!, inputs[1]!, outputs[0]!, lim);
+        break;
+      case 'scatterAdd':
+        p = scatterAddProgram(kernel.dim, this.check(`${kernel.op}: index out of range along dimension ${kernel.dim}`), inputs[0]!, inputs[1]!, outputs[0]!, lim);
+        break;
+      case 'cumsum':
+        p = cumsumProgram(inputs[0]!, outputs[0]!, lim);
+        break;
+      case 'topk':
+        p = topkProgram(kernel.k, kernel.largest, inputs[0]!, outputs[0]!, outputs[1]!, lim);
+        break;
+      case 'random':
+        p = randomProgram(kernel.dist, kernel.seed, kernel.offset, outputs[0]!, scalars, lim);
+        break;
+    }
+    this.record(p);
+  }
+
+  private check(description: string): number {
+    const id = this.nextCheck++;
+    this.checks.set(id, description);
+    return id;
+  }
+
+  private pipeline(source: string): GPUComputePipeline {
+    let p = this.pipelines.get(source);
+    if (!p) {
+      const module = this.device.createShaderModule({ code: source });
+      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+      this.pipelines.set(source, p);
+    }
+    return p;
+  }
+
+  private record(p: Program): void {
+    if (p.grid.some((g) => g === 0)) return;
+    const words = p.meta.length;
+    const slot = Math.ceil(metaBytes(words) / 256) * 256;
+    if (this.metaUsed + slot > META_CAPACITY || this.dispatches >= MAX_BATCH) this.flush();
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    const at = this.metaUsed / 4;
+    for (let i = 0; i < words; i++) this.metaCpu[at + i] = p.meta[i]! >>> 0;
+    const pipeline = this.pipeline(p.source);
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.metaGpu, offset: this.metaUsed, size: metaBytes(words) } }];
+    let b = 1;
+    for (const v of [...p.outputs, ...p.inputs]) entries.push({ binding: b++, resource: { buffer: v.buffer.buffer } });
+    if (p.checksIndices) entries.push({ binding: b++, resource: { buffer: this.errBuffer } });
+    const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, group);
+    this.pass.dispatchWorkgroups(p.grid[0], p.grid[1], p.grid[2]);
+    this.metaUsed += slot;
+    this.dispatches++;
+  }
+
+  flush(): void {
+    if (!this.encoder) return;
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    if (this.metaUsed > 0) this.device.queue.writeBuffer(this.metaGpu, 0, this.metaCpu.buffer, 0, this.metaUsed);
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.metaUsed = 0;
+    this.dispatches = 0;
+    this.pool.submitted();
+  }
+
+  async read(buffer: GpuBuffer, dtype: DType, offset: number, size: number): Promise<TypedArray> {
+    this.alive();
+    const bytes = size * 4;
+    const staging = this.device.createBuffer({ size: bytes + 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    if (bytes > 0) this.encoder.copyBufferToBuffer(buffer.buffer, offset * 4, staging, 0, bytes);
+    this.encoder.copyBufferToBuffer(this.errBuffer, 0, staging, bytes, 16);
+    this.encoder.clearBuffer(this.errBuffer);
+    const checked = this.nextCheck;
+    this.flush();
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      await Promise.resolve();
+      if (this.lostError) throw this.lostError;
+      throw new BackendError(`webgpu: reading a buffer failed: ${(e as Error).message}`);
+    }
+    const raw = staging.getMappedRange().slice(0);
+    staging.unmap();
+    staging.destroy();
+    await this.raiseDeferred();
+    const err = new Int32Array(raw, bytes, 4);
+    if (err[0] !== 0) {
+      const what = this.checks.get(err[0]!) ?? 'an indexing op: index out of range';
+      for (const id of [...this.checks.keys()]) if (id < checked) this.checks.delete(id);
+      throw new IndexError(`${what}: index ${err[1]} is out of range for a dimension of size ${err[2]} (found on the device, raised at this read)`);
+    }
+    for (const id of [...this.checks.keys()]) if (id < checked) this.checks.delete(id);
+    switch (dtype) {
+      case 'float32':
+        return new Float32Array(raw, 0, size);
+      case 'int32':
+        return new Int32Array(raw, 0, size);
+      case 'bool':
+        return Uint8Array.from(new Uint32Array(raw, 0, size));
+      case 'float64':
+        throw new BackendError('webgpu: float64 is not supported');
+    }
+  }
+
+  private async raiseDeferred(): Promise<void> {
+    const scopes = this.scopes;
+    this.scopes = [];
+    await Promise.all(scopes);
+    if (this.lostError) throw this.lostError;
+    const errs = this.deferred;
+    this.deferred = [];
+    if (errs.length) throw errs[0]!;
+  }
+
+  memory(): BackendMemory {
+    return { bytesInUse: this.bytes, pooledBytes: this.pool.pooledBytes + this.pool.pendingBytes, pooledBuffers: this.pool.pooledBuffers };
+  }
+
+  /** Destroys the buffers held for reuse. */
+  emptyCache(): void {
+    this.flush();
+    this.pool.empty();
+  }
+
+  /** Number of compiled pipelines (one per distinct kernel source). */
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+}

@@ -1,0 +1,107 @@
+import type { DType } from './dtype.js';
+import { isFloat } from './dtype.js';
+import { DTypeError } from './errors.js';
+
+/**
+ * The primitive scalar functions every backend implements. Everything elementwise in the library
+ * (gelu, sigmoid, softplus, clamp...) is an expression over these, written once and turned into
+ * WGSL or a JavaScript loop by each backend's code generator, so the backends cannot drift.
+ */
+export type Prim =
+  | 'add' | 'sub' | 'mul' | 'div' | 'neg'
+  | 'exp' | 'log' | 'sin' | 'cos' | 'sqrt' | 'tanh' | 'erf' | 'log1p' | 'expm1'
+  | 'floor' | 'ceil' | 'rint' | 'abs' | 'sign' | 'pow'
+  | 'max' | 'min'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'
+  | 'and' | 'or' | 'not'
+  | 'isnan' | 'isinf'
+  | 'select';
+
+/** A node of an elementwise expression. Every node knows its dtype. */
+export type Expr =
+  | { readonly k: 'in'; readonly i: number; readonly dtype: DType }
+  | { readonly k: 'scalar'; readonly i: number; readonly dtype: DType }
+  | { readonly k: 'const'; readonly v: number; readonly dtype: DType }
+  | { readonly k: 'idx'; readonly axis: number; readonly dtype: 'int32' }
+  | { readonly k: 'call'; readonly f: Prim; readonly args: readonly Expr[]; readonly dtype: DType }
+  | { readonly k: 'cast'; readonly a: Expr; readonly dtype: DType };
+
+const FLOAT_ONLY = new Set<Prim>([
+  'div', 'exp', 'log', 'sin', 'cos', 'sqrt', 'tanh', 'erf', 'log1p', 'expm1', 'floor', 'ceil', 'rint', 'pow',
+  'isnan', 'isinf',
+]);
+const TO_BOOL = new Set<Prim>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or', 'not', 'isnan', 'isinf']);
+
+export const input = (i: number, dtype: DType): Expr => ({ k: 'in', i, dtype });
+export const scalar = (i: number, dtype: DType): Expr => ({ k: 'scalar', i, dtype });
+export const lit = (v: number, dtype: DType): Expr => ({ k: 'const', v, dtype });
+export const coord = (axis: number): Expr => ({ k: 'idx', axis, dtype: 'int32' });
+
+export function cast(a: Expr, dtype: DType): Expr {
+  return a.dtype === dtype ? a : { k: 'cast', a, dtype };
+}
+
+export function call(f: Prim, ...args: Expr[]): Expr {
+  const operands = f === 'select' ? args.slice(1) : args;
+  const dtype = operands[0]!.dtype;
+  for (const a of operands) {
+    if (a.dtype !== dtype) throw new DTypeError(`expression ${f}: operand dtypes differ (${operands.map((o) => o.dtype).join(', ')})`);
+  }
+  if (f === 'select' && args[0]!.dtype !== 'bool') throw new DTypeError('expression select: condition must be bool');
+  if (FLOAT_ONLY.has(f) && !isFloat(dtype)) throw new DTypeError(`expression ${f}: needs a float operand, got ${dtype}`);
+  if ((f === 'and' || f === 'or' || f === 'not') && dtype !== 'bool') throw new DTypeError(`expression ${f}: needs bool operands`);
+  return { k: 'call', f, args, dtype: TO_BOOL.has(f) ? 'bool' : dtype };
+}
+
+/** A literal of the same dtype as `like`. */
+export const litLike = (v: number, like: Expr): Expr => lit(v, like.dtype);
+
+/** Whether the expression reads output coordinates (then its dims must not be merged). */
+export function usesCoords(e: Expr): boolean {
+  switch (e.k) {
+    case 'idx':
+      return true;
+    case 'call':
+      return e.args.some(usesCoords);
+    case 'cast':
+      return usesCoords(e.a);
+    default:
+      return false;
+  }
+}
+
+/** A stable text key of an expression, for kernel caches. */
+export function exprKey(e: Expr): string {
+  switch (e.k) {
+    case 'in':
+      return `i${e.i}:${e.dtype}`;
+    case 'scalar':
+      return `s${e.i}:${e.dtype}`;
+    case 'const':
+      return `c${Object.is(e.v, -0) ? '-0' : String(e.v)}:${e.dtype}`;
+    case 'idx':
+      return `x${e.axis}`;
+    case 'call':
+      return `${e.f}(${e.args.map(exprKey).join(',')})`;
+    case 'cast':
+      return `${e.dtype}(${exprKey(e.a)})`;
+  }
+}
+
+/**
+ * Walks an expression once per distinct node (by identity) in dependency order, so code
+ * generators can emit one SSA variable per node and a shared subexpression is computed once.
+ */
+export function topoNodes(root: Expr): Expr[] {
+  const seen = new Set<Expr>();
+  const out: Expr[] = [];
+  const visit = (e: Expr): void => {
+    if (seen.has(e)) return;
+    seen.add(e);
+    if (e.k === 'call') e.args.forEach(visit);
+    else if (e.k === 'cast') visit(e.a);
+    out.push(e);
+  };
+  visit(root);
+  return out;
+}
