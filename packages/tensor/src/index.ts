@@ -2,18 +2,22 @@ export { Tensor, type TensorLike, type NestedArray } from './tensor.js';
 export { type DType, type TypedArray, DTYPES, isFloat, promoteTypes } from './dtype.js';
 export * from './errors.js';
 export { type Shape, broadcastShapes, sizeOf } from './shape.js';
-export { tidy, keep, dispose, memory, type MemoryInfo } from './memory.js';
+export { tidy, keep, dispose, memory, type MemoryInfo, type Tracked, type Disposable } from './memory.js';
 export { setBackend, getBackend, initBackend, backendByName, type BackendName, type BackendChoice } from './backend/select.js';
 export type { Backend, BackendMemory } from './backend/backend.js';
 export type { Kernel, View, ReduceOp } from './backend/kernel.js';
-export { CpuBackend } from './backend/cpu/cpu-backend.js';
+export { CpuBackend, type CpuBuffer } from './backend/cpu/cpu-backend.js';
 export { WebGPUBackend } from './backend/webgpu/webgpu-backend.js';
+export type { GpuBuffer } from './backend/webgpu/pool.js';
+export type { GpuContext } from './backend/webgpu/device.js';
+export { Storage } from './storage.js';
 export { manualSeed, getRngState, setRngState, rand, randn, randint } from './random.js';
 export { tensor, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace, eye, type CreationOptions } from './ops/creation.js';
 export {
   map, cast, neg, abs, square, sign, relu, floor, ceil, round, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal,
   sin, cos, tanh, erf, sigmoid, silu, gelu, softplus, clamp, isnan, isinf, add, sub, mul, div, pow, maximum, minimum,
   eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalNot, where, maskedFill, type GeluOptions, type SoftplusOptions,
+  type Operand, type Compute,
 } from './ops/elementwise.js';
 export { sum, mean, max, min, prod, variance, variance as var_, std, logsumexp, softmax, logSoftmax, norm, argmax, argmin, cumsum, type VarOptions, type Dims } from './ops/reduce.js';
 export { matmul } from './ops/matmul.js';

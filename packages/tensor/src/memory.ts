@@ -6,7 +6,8 @@ export interface Disposable {
   readonly isDisposed: boolean;
 }
 
-interface Tracked extends Disposable {
+/** What the memory scopes track: a disposable handle that knows its storage size. */
+export interface Tracked extends Disposable {
   readonly storageBytes: number;
 }
 

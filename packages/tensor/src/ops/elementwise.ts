@@ -11,9 +11,9 @@ import { backendOf, empty, restride, runKernel, viewOf } from './core.js';
  * that expression into WGSL or a JavaScript loop, so an op's math lives here and only here.
  */
 
-type Operand = TensorLike | boolean;
+export type Operand = TensorLike | boolean;
 /** How operands are typed before the expression: 'promote' to their common dtype, 'float' lifts ints to float32, or a fixed dtype. */
-type Compute = 'promote' | 'float' | DType;
+export type Compute = 'promote' | 'float' | DType;
 
 const add_ = (a: Expr, b: Expr): Expr => call('add', a, b);
 const sub_ = (a: Expr, b: Expr): Expr => call('sub', a, b);
