@@ -14,7 +14,7 @@ export { Storage } from './storage.js';
 export { manualSeed, getRngState, setRngState, rand, randn, randint } from './random.js';
 export { tensor, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace, eye, type CreationOptions } from './ops/creation.js';
 export {
-  map, cast, neg, abs, square, sign, relu, floor, ceil, round, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal,
+  map, cast, identity, type ElementwiseGrad, type MapOptions, neg, abs, square, sign, relu, floor, ceil, round, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal,
   sin, cos, tanh, erf, sigmoid, silu, gelu, softplus, clamp, isnan, isinf, add, sub, mul, div, pow, maximum, minimum,
   eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalNot, where, maskedFill, type GeluOptions, type SoftplusOptions,
   type Operand, type Compute,
@@ -24,3 +24,6 @@ export { matmul } from './ops/matmul.js';
 export { gather, indexSelect, embedding, oneHot, scatterAdd, topk, concat, cat, stack, split, chunk, pad, triu, tril } from './ops/indexing.js';
 export { reshape, view, permute, transpose, expand, index, narrow, select, squeeze, unsqueeze, flatten, contiguous, clone, type IndexSpec } from './ops/view.js';
 export * as expr from './expr.js';
+export { noGrad, enableGrad, isGradEnabled, gradients, sumToShape, GraphFreedError, type GradientOptions, type BackwardFn, record } from './autograd/tape.js';
+export { grad, valueAndGrad, vjp, type FunctionalOptions } from './autograd/functional.js';
+export { gradcheck, type GradcheckOptions, type GradcheckReport } from './autograd/gradcheck.js';

@@ -104,7 +104,11 @@ export function memory(): MemoryInfo {
   let buffers = 0;
   for (const b of backendsSeen) {
     const m = b.memory();
-    backends[b.name] = m;
+    // Summed by name: a second backend of the same kind (a separate WebGPUBackend) must not hide the first.
+    const prev = backends[b.name];
+    backends[b.name] = prev
+      ? { bytesInUse: prev.bytesInUse + m.bytesInUse, pooledBytes: prev.pooledBytes + m.pooledBytes, pooledBuffers: prev.pooledBuffers + m.pooledBuffers }
+      : { bytesInUse: m.bytesInUse, pooledBytes: m.pooledBytes, pooledBuffers: m.pooledBuffers };
     bytes += m.bytesInUse;
     pooled += m.pooledBytes;
     buffers += m.pooledBuffers;

@@ -5,7 +5,7 @@ import { seedKey } from './backend/philox.js';
 import { checkShape } from './shape.js';
 import type { Tensor } from './tensor.js';
 import { empty, runKernel, viewOf } from './ops/core.js';
-import { resolveDevice, type CreationOptions } from './ops/creation.js';
+import { finish, resolveDevice, type CreationOptions } from './ops/creation.js';
 
 /**
  * The global generator: a seed and a call counter. Every random op draws Philox blocks at
@@ -33,14 +33,14 @@ export function setRngState(state: { key: readonly [number, number]; calls: numb
 }
 
 function draw(op: string, dist: 'uniform' | 'normal' | 'randint', shape: readonly number[] | number, options: CreationOptions, dflt: DType, scalars: number[]): Tensor {
-  const backend = resolveDevice(options.device);
+  const backend = resolveDevice(options.device, op);
   const dtype = options.dtype ?? dflt;
   if (dist !== 'randint' && !isFloat(dtype)) throw new DTypeError(`${op}: dtype must be a float type, got ${dtype}`);
   if (dist === 'randint' && dtype !== 'int32') throw new DTypeError(`${op}: dtype must be int32, got ${dtype}`);
   const s = checkShape(op, typeof shape === 'number' ? [shape] : shape);
   const out = empty(op, backend, s, dtype);
   runKernel(backend, { kind: 'random', dist, seed: key, offset: calls++ }, [], [viewOf(out)], scalars);
-  return out;
+  return finish(out, options);
 }
 
 /** Uniform on [low, high) (default [0, 1)), 24 random bits per value. */

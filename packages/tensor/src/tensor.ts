@@ -1,6 +1,6 @@
 import type { Backend } from './backend/backend.js';
 import type { DType, TypedArray } from './dtype.js';
-import { BackendError, DisposedError } from './errors.js';
+import { BackendError, DTypeError, DisposedError } from './errors.js';
 import { track, untrack } from './memory.js';
 import { contiguousStrides, isContiguous, sizeOf, type Shape } from './shape.js';
 import type { Storage } from './storage.js';
@@ -10,6 +10,7 @@ import * as mm from './ops/matmul.js';
 import * as ix from './ops/indexing.js';
 import * as vw from './ops/view.js';
 import * as cr from './ops/creation.js';
+import { backward as runBackward, type GradientOptions, type LeafKey, type Node } from './autograd/tape.js';
 
 export type Scalar = number;
 /** A tensor or a JS number wherever an op takes an operand. */
@@ -30,9 +31,18 @@ export class Tensor {
   readonly strides: readonly number[];
   readonly offset: number;
   readonly dtype: DType;
-  /** Set by the autograd layer: whether gradients flow to this tensor. */
-  requiresGrad = false;
   private disposed = false;
+  private needsGrad = false;
+  /** @internal The node that produced this tensor (null for leaves and untracked tensors). */
+  gradFn: Node | null = null;
+  /** @internal Which output of gradFn this tensor is. */
+  outputIndex = 0;
+  /** @internal Shared by every handle on the same leaf. */
+  leafKey: LeafKey | null = null;
+  /** A saved handle that must not keep its node alive (a node's own outputs). */
+  private weak = false;
+  /** The accumulated gradient of a leaf after backward(). */
+  grad: Tensor | null = null;
 
   /** @internal Use the creation functions (tensor, zeros, ...) instead. */
   constructor(
@@ -77,6 +87,55 @@ export class Tensor {
     return this.storage.bytes;
   }
 
+  // ---- autograd ----
+
+  /** Whether gradients flow to this tensor. Settable on leaves (tensors no op produced). */
+  get requiresGrad(): boolean {
+    return this.needsGrad;
+  }
+  set requiresGrad(flag: boolean) {
+    if (this.gradFn) throw new BackendError('requiresGrad: only leaf tensors can change requiresGrad; use detach() to get a leaf');
+    if (flag && this.dtype !== 'float32' && this.dtype !== 'float64') {
+      throw new DTypeError(`requiresGrad: only float tensors can require gradients, got ${this.dtype}`);
+    }
+    this.needsGrad = flag;
+    this.leafKey = flag ? (this.leafKey ?? { leaf: this }) : null;
+  }
+  /** Sets requiresGrad and returns this (PyTorch's requires_grad_). */
+  requiresGrad_(flag = true): this {
+    this.requiresGrad = flag;
+    return this;
+  }
+  /** True for tensors no recorded op produced. */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+  /** A new handle on the same storage, cut from the graph. */
+  detach(): Tensor {
+    this.assertLive('detach');
+    return new Tensor(this.storage, this.shape, this.strides, this.offset);
+  }
+  /** Accumulates the gradient of this tensor into `.grad` of the leaves of its graph. */
+  backward(gradient?: Tensor, options?: GradientOptions): void {
+    runBackward(this, gradient, options);
+  }
+  /** @internal Makes this tensor output `index` of `node`. */
+  attachGradFn(node: Node, index: number): void {
+    this.gradFn = node;
+    this.outputIndex = index;
+    this.needsGrad = true;
+    node.retain();
+  }
+  /** @internal Takes the autograd identity of `src` (a saved handle). */
+  adoptAutograd(src: Tensor, weak: boolean): void {
+    this.needsGrad = src.needsGrad;
+    this.gradFn = src.gradFn;
+    this.outputIndex = src.outputIndex;
+    this.leafKey = src.leafKey;
+    this.weak = weak;
+    if (this.gradFn && !weak) this.gradFn.retain();
+  }
+
   /** Throws DisposedError naming `op` if this tensor was disposed. */
   assertLive(op: string): void {
     if (this.disposed) {
@@ -90,6 +149,7 @@ export class Tensor {
     this.disposed = true;
     untrack(this);
     this.storage.release();
+    if (this.gradFn && !this.weak) this.gradFn.release();
   }
 
   [Symbol.dispose](): void {

@@ -10,6 +10,19 @@ const ready = new Map<BackendName, Backend>();
 const pending = new Map<BackendName, Promise<Backend>>();
 let current: Backend | null = null;
 
+/**
+ * The one cpu backend of the process, shared by initBackend, getBackend and backendByName: a
+ * second instance would make tensors on "the" cpu backend refuse to mix (DeviceMismatchError).
+ */
+function cpuBackend(): Backend {
+  let b = ready.get('cpu');
+  if (!b) {
+    b = new CpuBackend();
+    ready.set('cpu', b);
+  }
+  return b;
+}
+
 function envChoice(): string | undefined {
   return typeof process !== 'undefined' ? process.env?.NONLINEAR_BACKEND : undefined;
 }
@@ -22,11 +35,16 @@ function checkChoice(choice: string): asserts choice is BackendChoice {
 
 /** Starts (once) and returns a backend by name, without making it the default. */
 export async function initBackend(name: BackendName): Promise<Backend> {
+  // Checked here because any name other than 'cpu' would otherwise start webgpu.
+  if (name !== 'webgpu' && name !== 'cpu') {
+    throw new BackendError(`initBackend: unknown backend "${String(name)}" (expected webgpu or cpu)`);
+  }
+  if (name === 'cpu') return cpuBackend();
   const have = ready.get(name);
   if (have) return have;
   let p = pending.get(name);
   if (!p) {
-    p = name === 'cpu' ? Promise.resolve(new CpuBackend()) : WebGPUBackend.create();
+    p = WebGPUBackend.create();
     pending.set(name, p);
     p.then(
       (b) => ready.set(name, b),
@@ -68,20 +86,18 @@ export function getBackend(): Backend {
   if (env === 'webgpu') {
     throw new BackendError("NONLINEAR_BACKEND=webgpu: call `await setBackend()` once before creating tensors (WebGPU starts asynchronously)");
   }
-  current = new CpuBackend();
-  ready.set('cpu', current);
+  current = cpuBackend();
   return current;
 }
 
-/** A started backend by name; webgpu must have been started with initBackend or setBackend. */
-export function backendByName(name: BackendName | string): Backend {
-  if (name !== 'webgpu' && name !== 'cpu') throw new BackendError(`unknown device "${name}" (expected webgpu or cpu)`);
+/**
+ * A started backend by name; webgpu must have been started with initBackend or setBackend.
+ * `op` names the caller in errors (creation ops pass their own name for a bad `device` option).
+ */
+export function backendByName(name: BackendName | string, op = 'backendByName'): Backend {
+  if (name !== 'webgpu' && name !== 'cpu') throw new BackendError(`${op}: unknown device "${name}" (expected webgpu or cpu)`);
+  if (name === 'cpu') return cpuBackend();
   const b = ready.get(name);
   if (b) return b;
-  if (name === 'cpu') {
-    const cpu = new CpuBackend();
-    ready.set('cpu', cpu);
-    return cpu;
-  }
-  throw new BackendError("device 'webgpu' is not started: call `await initBackend('webgpu')` or `await setBackend('webgpu')` first");
+  throw new BackendError(`${op}: device 'webgpu' is not started: call \`await initBackend('webgpu')\` or \`await setBackend('webgpu')\` first`);
 }

@@ -12,11 +12,20 @@ export interface CreationOptions {
   dtype?: DType;
   /** 'cpu', 'webgpu' (started with setBackend/initBackend) or a backend object; defaults to the current backend. */
   device?: string | Backend;
+  /** Make the new tensor a leaf that gradients flow to. */
+  requiresGrad?: boolean;
 }
 
-export function resolveDevice(device: string | Backend | undefined): Backend {
+/** Applies the requiresGrad option to a freshly created tensor. */
+export function finish(t: Tensor, options: CreationOptions): Tensor {
+  if (options.requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+/** The backend a `device` option names; `op` is the calling op, named in the error for a bad name. */
+export function resolveDevice(device: string | Backend | undefined, op: string): Backend {
   if (device === undefined) return getBackend();
-  return typeof device === 'string' ? backendByName(device) : device;
+  return typeof device === 'string' ? backendByName(device, op) : device;
 }
 
 function checkOptions(op: string, options: CreationOptions): void {
@@ -76,14 +85,14 @@ function flattenNested(data: NestedArray, shape: readonly number[], op: string):
  */
 export function tensor(data: NestedArray | TypedArray, options: CreationOptions & { shape?: readonly number[] } = {}): Tensor {
   checkOptions('tensor', options);
-  const backend = resolveDevice(options.device);
+  const backend = resolveDevice(options.device, 'tensor');
   if (ArrayBuffer.isView(data)) {
     const arr = data as TypedArray;
     const shape = options.shape ? checkShape('tensor', options.shape) : [arr.length];
     if (sizeOf(shape) !== arr.length) {
       throw new DataError(`tensor: ${arr.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
     }
-    return upload('tensor', backend, arr, shape, options.dtype ?? dtypeOfTypedArray(arr));
+    return finish(upload('tensor', backend, arr, shape, options.dtype ?? dtypeOfTypedArray(arr)), options);
   }
   const inferred = inferShapeOf(data);
   const flat = flattenNested(data, inferred, 'tensor');
@@ -92,40 +101,44 @@ export function tensor(data: NestedArray | TypedArray, options: CreationOptions 
     throw new DataError(`tensor: ${flat.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
   }
   const dtype = options.dtype ?? (flat.length > 0 && typeof flat[0] === 'boolean' ? 'bool' : 'float32');
-  return upload('tensor', backend, convert(flat.map(Number), dtype), shape, dtype);
+  return finish(upload('tensor', backend, convert(flat.map(Number), dtype), shape, dtype), options);
 }
 
 /** A tensor from an expression with no inputs (a fill, a ramp): computed on the device, nothing uploaded. */
 function generate(op: string, shape: readonly number[], options: CreationOptions, dflt: DType, f: (s: (i: number, dtype: DType) => Expr) => Expr, scalars: number[]): Tensor {
   checkOptions(op, options);
-  const backend = resolveDevice(options.device);
+  const backend = resolveDevice(options.device, op);
   const dtype = options.dtype ?? dflt;
   const expr = cast(f((i, dt) => scalar(i, dt)), dtype);
   const out = empty(op, backend, shape, dtype);
   if (out.size > 0) runKernel(backend, { kind: 'elementwise', expr }, [], [viewOf(out)], scalars);
-  return out;
+  return finish(out, options);
 }
 
 function shapeArg(op: string, shape: readonly number[] | number): number[] {
   return checkShape(op, typeof shape === 'number' ? [shape] : shape);
 }
 
-export function full(shape: readonly number[] | number, value: number | boolean, options: CreationOptions = {}): Tensor {
+/** full() under the name of the op the caller used, so its errors name that op (zeros, onesLike...). */
+function fill(op: string, shape: readonly number[] | number, value: number | boolean, options: CreationOptions): Tensor {
   const dflt: DType = typeof value === 'boolean' ? 'bool' : 'float32';
   const dtype = options.dtype ?? dflt;
-  return generate('full', shapeArg('full', shape), options, dflt, (s) => s(0, dtype), [Number(value)]);
+  return generate(op, shapeArg(op, shape), options, dflt, (s) => s(0, dtype), [Number(value)]);
 }
 
-export const zeros = (shape: readonly number[] | number, options: CreationOptions = {}): Tensor => full(shape, 0, options);
-export const ones = (shape: readonly number[] | number, options: CreationOptions = {}): Tensor => full(shape, 1, options);
+export function full(shape: readonly number[] | number, value: number | boolean, options: CreationOptions = {}): Tensor {
+  return fill('full', shape, value, options);
+}
+export const zeros = (shape: readonly number[] | number, options: CreationOptions = {}): Tensor => fill('zeros', shape, 0, options);
+export const ones = (shape: readonly number[] | number, options: CreationOptions = {}): Tensor => fill('ones', shape, 1, options);
 
-function like(x: Tensor, options: CreationOptions): CreationOptions {
-  x.assertLive('like');
+function like(op: string, x: Tensor, options: CreationOptions): CreationOptions {
+  x.assertLive(op);
   return { dtype: options.dtype ?? x.dtype, device: options.device ?? x.backend };
 }
-export const zerosLike = (x: Tensor, options: CreationOptions = {}): Tensor => full(x.shape, 0, like(x, options));
-export const onesLike = (x: Tensor, options: CreationOptions = {}): Tensor => full(x.shape, 1, like(x, options));
-export const fullLike = (x: Tensor, value: number, options: CreationOptions = {}): Tensor => full(x.shape, value, like(x, options));
+export const zerosLike = (x: Tensor, options: CreationOptions = {}): Tensor => fill('zerosLike', x.shape, 0, like('zerosLike', x, options));
+export const onesLike = (x: Tensor, options: CreationOptions = {}): Tensor => fill('onesLike', x.shape, 1, like('onesLike', x, options));
+export const fullLike = (x: Tensor, value: number, options: CreationOptions = {}): Tensor => fill('fullLike', x.shape, value, like('fullLike', x, options));
 
 /**
  * Values start, start + step, ... below end (PyTorch's arange). With one argument it is the end.
@@ -162,7 +175,7 @@ export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
 /** A copy of a tensor on another backend. */
 export async function toDevice(x: Tensor, device: string | Backend): Promise<Tensor> {
   x.assertLive('to');
-  const target = resolveDevice(device);
+  const target = resolveDevice(device, 'to');
   if (target === x.backend) return new Tensor(x.storage, x.shape, x.strides, x.offset);
   if (!target.supportsDType(x.dtype)) throw new DTypeError(`to: ${x.dtype} is not supported by the ${target.name} backend`);
   return upload('to', target, await x.data(), x.shape, x.dtype);

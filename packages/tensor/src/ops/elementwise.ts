@@ -5,6 +5,7 @@ import { call, cast as castE, litLike, input, scalar, type Expr } from '../expr.
 import { broadcastShapes } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { backendOf, empty, restride, runKernel, viewOf } from './core.js';
+import { record } from '../autograd/tape.js';
 
 /**
  * Elementwise ops. Each is one expression over the primitives of expr.ts; the backends turn
@@ -23,11 +24,27 @@ const exp_ = (a: Expr): Expr => call('exp', a);
 const one = (like: Expr): Expr => litLike(1, like);
 
 /**
- * Applies `f` elementwise over the broadcast of the operands. Numbers become runtime scalars
- * (no tensor, no new pipeline per value). `castTo[i]` fixes operand i's dtype; the others are
- * typed by `compute`.
+ * The derivative of an elementwise op, written with public ops so it can itself be
+ * differentiated: given the output gradient `g`, the inputs aligned with the operands (null
+ * for JS-number operands) and the output, the gradient of each operand (null for none). Results
+ * may have the broadcast output shape; autograd sums them back to each input's shape.
  */
-export function map(op: string, operands: readonly Operand[], compute: Compute, f: (...xs: Expr[]) => Expr, castTo: readonly (DType | null)[] = []): Tensor {
+export type ElementwiseGrad = (g: Tensor, inputs: readonly (Tensor | null)[], out: Tensor) => readonly (Tensor | null)[];
+
+export interface MapOptions {
+  /** Fixes operand i's dtype; the others are typed by `compute`. */
+  castTo?: readonly (DType | null)[];
+  grad?: ElementwiseGrad;
+  /** The backward reads the output (exp, tanh...), so it is saved. */
+  saveOutput?: boolean;
+}
+
+/**
+ * Applies `f` elementwise over the broadcast of the operands. Numbers become runtime scalars
+ * (no tensor, no new pipeline per value).
+ */
+export function map(op: string, operands: readonly Operand[], compute: Compute, f: (...xs: Expr[]) => Expr, options: MapOptions = {}): Tensor {
+  const castTo = options.castTo ?? [];
   const tensors = operands.filter((o): o is Tensor => o instanceof Tensor);
   const backend = backendOf(op, tensors);
   let dt: DType | null = null;
@@ -54,45 +71,71 @@ export function map(op: string, operands: readonly Operand[], compute: Compute, 
   const expr = f(...exprs);
   const out = empty(op, backend, shape, expr.dtype);
   runKernel(backend, { kind: 'elementwise', expr }, tensors.map((t) => viewOf(t, shape)), [viewOf(out)], scalars);
+  const grad = options.grad;
+  if (grad) {
+    let k = 0;
+    const slots = operands.map((o) => (o instanceof Tensor ? k++ : -1));
+    record(op, tensors, [out], (gs, ins, outs) => {
+      const gOps = grad(gs[0]!, slots.map((k) => (k >= 0 ? ins[k]! : null)), outs[0] ?? out);
+      return tensors.map((_, k) => gOps[slots.indexOf(k)] ?? null);
+    }, options.saveOutput);
+  }
   return out;
 }
 
 /** A new tensor of `dtype` with the same values (a new handle on the same storage when the dtype already matches). */
 export function cast(x: Tensor, dtype: DType): Tensor {
   x.assertLive('cast');
-  if (x.dtype === dtype) return restride(x, x.shape, x.strides, x.offset);
-  return map('cast', [x], dtype, (a) => a);
+  if (x.dtype === dtype) return identity('cast', x);
+  return map('cast', [x], dtype, (a) => a, { grad: (g) => [isFloat(dtype) && isFloat(x.dtype) ? g : null] });
 }
 
-const floatOp = (op: string, f: (x: Expr) => Expr) => (x: TensorLike): Tensor => map(op, [x], 'float', f);
+/** A new handle on x's storage that passes gradients straight through (cast to the same dtype, contiguous of a contiguous tensor). */
+export function identity(op: string, x: Tensor): Tensor {
+  const out = restride(x, x.shape, x.strides, x.offset);
+  record(op, [x], [out], (gs) => [gs[0]!]);
+  return out;
+}
+
+type UnaryGrad = (g: Tensor, x: Tensor, y: Tensor) => Tensor | null;
+const unaryGrad = (d?: UnaryGrad): ElementwiseGrad | undefined => (d ? (g, [x], y) => [d(g, x!, y)] : undefined);
+
+const floatOp = (op: string, f: (x: Expr) => Expr, d?: UnaryGrad, saveOutput = false) => (x: TensorLike): Tensor =>
+  map(op, [x], 'float', f, { grad: unaryGrad(d), saveOutput });
 /** Numeric ops that keep the dtype (bool is counted as int32, as PyTorch refuses arithmetic on bool). */
-const sameOp = (op: string, f: (x: Expr) => Expr) => (x: TensorLike): Tensor =>
-  map(op, [x], x instanceof Tensor && x.dtype === 'bool' ? 'int32' : 'promote', f);
+const sameOp = (op: string, f: (x: Expr) => Expr, d?: UnaryGrad) => (x: TensorLike): Tensor =>
+  map(op, [x], x instanceof Tensor && x.dtype === 'bool' ? 'int32' : 'promote', f, { grad: unaryGrad(d) });
 
-export const neg = sameOp('neg', (x) => call('neg', x));
-export const abs = sameOp('abs', (x) => call('abs', x));
-export const square = sameOp('square', (x) => mul_(x, x));
-export const sign = sameOp('sign', (x) => call('sign', x));
-export const relu = sameOp('relu', (x) => call('max', x, litLike(0, x)));
-export const floor = sameOp('floor', (x) => (isFloat(x.dtype) ? call('floor', x) : x));
-export const ceil = sameOp('ceil', (x) => (isFloat(x.dtype) ? call('ceil', x) : x));
+/** A zero-gradient op (sign, floor...): no gradient flows, as in PyTorch. */
+const flat: UnaryGrad = () => null;
+
+export const neg = sameOp('neg', (x) => call('neg', x), (g) => neg(g));
+export const abs = sameOp('abs', (x) => call('abs', x), (g, x) => mul(g, sign(x)));
+export const square = sameOp('square', (x) => mul_(x, x), (g, x) => mul(g, mul(x, 2)));
+export const sign = sameOp('sign', (x) => call('sign', x), flat);
+export const relu = sameOp('relu', (x) => call('max', x, litLike(0, x)), (g, x) => where(gt(x, 0), g, 0));
+export const floor = sameOp('floor', (x) => (isFloat(x.dtype) ? call('floor', x) : x), flat);
+export const ceil = sameOp('ceil', (x) => (isFloat(x.dtype) ? call('ceil', x) : x), flat);
 /** Rounds half to even, as PyTorch does. */
-export const round = sameOp('round', (x) => (isFloat(x.dtype) ? call('rint', x) : x));
+export const round = sameOp('round', (x) => (isFloat(x.dtype) ? call('rint', x) : x), flat);
 
-export const exp = floatOp('exp', exp_);
-export const log = floatOp('log', (x) => call('log', x));
-export const log1p = floatOp('log1p', (x) => call('log1p', x));
-export const expm1 = floatOp('expm1', (x) => call('expm1', x));
-export const sqrt = floatOp('sqrt', (x) => call('sqrt', x));
-export const rsqrt = floatOp('rsqrt', (x) => div_(one(x), call('sqrt', x)));
-export const reciprocal = floatOp('reciprocal', (x) => div_(one(x), x));
-export const sin = floatOp('sin', (x) => call('sin', x));
-export const cos = floatOp('cos', (x) => call('cos', x));
-export const tanh = floatOp('tanh', (x) => call('tanh', x));
-export const erf = floatOp('erf', (x) => call('erf', x));
+export const exp = floatOp('exp', exp_, (g, _x, y) => mul(g, y), true);
+export const log = floatOp('log', (x) => call('log', x), (g, x) => div(g, x));
+export const log1p = floatOp('log1p', (x) => call('log1p', x), (g, x) => div(g, add(x, 1)));
+export const expm1 = floatOp('expm1', (x) => call('expm1', x), (g, _x, y) => mul(g, add(y, 1)), true);
+export const sqrt = floatOp('sqrt', (x) => call('sqrt', x), (g, _x, y) => div(mul(g, 0.5), y), true);
+export const rsqrt = floatOp('rsqrt', (x) => div_(one(x), call('sqrt', x)), (g, _x, y) => mul(mul(g, -0.5), mul(y, mul(y, y))), true);
+export const reciprocal = floatOp('reciprocal', (x) => div_(one(x), x), (g, _x, y) => neg(mul(g, mul(y, y))), true);
+export const sin = floatOp('sin', (x) => call('sin', x), (g, x) => mul(g, cos(x)));
+export const cos = floatOp('cos', (x) => call('cos', x), (g, x) => neg(mul(g, sin(x))));
+export const tanh = floatOp('tanh', (x) => call('tanh', x), (g, _x, y) => mul(g, sub(1, mul(y, y))), true);
+export const erf = floatOp('erf', (x) => call('erf', x), (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
 export const sigmoidExpr = (x: Expr): Expr => div_(one(x), add_(one(x), exp_(call('neg', x))));
-export const sigmoid = floatOp('sigmoid', sigmoidExpr);
-export const silu = floatOp('silu', (x) => mul_(x, sigmoidExpr(x)));
+export const sigmoid = floatOp('sigmoid', sigmoidExpr, (g, _x, y) => mul(g, mul(y, sub(1, y))), true);
+export const silu = floatOp('silu', (x) => mul_(x, sigmoidExpr(x)), (g, x) => {
+  const s = sigmoid(x);
+  return mul(g, add(s, mul(x, mul(s, sub(1, s)))));
+});
 export const isnan = floatOp('isnan', (x) => call('isnan', x));
 export const isinf = floatOp('isinf', (x) => call('isinf', x));
 
@@ -106,11 +149,27 @@ export function gelu(x: TensorLike, options: GeluOptions = {}): Tensor {
   if (approximate !== 'none' && approximate !== 'tanh') {
     throw new ValueError(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
   }
+  const k = Math.sqrt(2 / Math.PI);
   return map('gelu', [x], 'float', (v) => {
     const half = mul_(litLike(0.5, v), v);
     if (approximate === 'none') return mul_(half, add_(one(v), call('erf', mul_(v, litLike(Math.SQRT1_2, v)))));
-    const inner = mul_(litLike(Math.sqrt(2 / Math.PI), v), add_(v, mul_(litLike(0.044715, v), mul_(v, mul_(v, v)))));
+    const inner = mul_(litLike(k, v), add_(v, mul_(litLike(0.044715, v), mul_(v, mul_(v, v)))));
     return mul_(half, add_(one(v), call('tanh', inner)));
+  }, {
+    grad: (g, [v]) => {
+      const t = v!;
+      if (approximate === 'none') {
+        // Phi(x) + x phi(x)
+        const cdf = mul(add(erf(mul(t, Math.SQRT1_2)), 1), 0.5);
+        const pdf = mul(exp(mul(mul(t, t), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+        return [mul(g, add(cdf, mul(t, pdf)))];
+      }
+      const t2 = mul(t, t);
+      const th = tanh(mul(add(t, mul(mul(t2, t), 0.044715)), k));
+      const dInner = mul(add(mul(t2, 3 * 0.044715), 1), k);
+      const d = add(mul(add(th, 1), 0.5), mul(mul(mul(t, 0.5), sub(1, mul(th, th))), dInner));
+      return [mul(g, d)];
+    },
   });
 }
 
@@ -125,6 +184,8 @@ export function softplus(x: TensorLike, options: SoftplusOptions = {}): Tensor {
   return map('softplus', [x, beta, threshold], 'float', (v, b, t) => {
     const bx = mul_(b, v);
     return call('select', call('gt', bx, t), v, div_(call('log1p', exp_(bx)), b));
+  }, {
+    grad: (g, [v]) => [where(gt(mul(v!, beta), threshold), g, mul(g, sigmoid(mul(v!, beta))))],
   });
 }
 
@@ -142,23 +203,59 @@ export function clamp(x: TensorLike, min?: number | null, max?: number | null): 
     if (lo !== null) r = call('max', r, a!);
     if (hi !== null) r = call('min', r, lo !== null ? b! : a!);
     return r;
+  }, {
+    // The gradient passes where lo <= x <= hi, as in PyTorch.
+    grad: (g, [v]) => {
+      let inside: Tensor | null = null;
+      if (lo !== null) inside = ge(v!, lo);
+      if (hi !== null) inside = inside ? logicalAnd(inside, le(v!, hi)) : le(v!, hi);
+      return [where(inside!, g, 0)];
+    },
   });
 }
 
-const arith = (op: string, prim: 'add' | 'sub' | 'mul' | 'max' | 'min') => (a: TensorLike, b: TensorLike): Tensor => {
-  const anyBool = [a, b].every((o) => o instanceof Tensor && o.dtype === 'bool');
-  return map(op, [a, b], anyBool ? 'int32' : 'promote', (x, y) => call(prim, x, y));
-};
+const numericCompute = (a: TensorLike, b: TensorLike): Compute =>
+  [a, b].every((o) => o instanceof Tensor && o.dtype === 'bool') ? 'int32' : 'promote';
 
-export const add = arith('add', 'add');
-export const sub = arith('sub', 'sub');
-export const mul = arith('mul', 'mul');
-/** NaN-propagating elementwise maximum. */
-export const maximum = arith('maximum', 'max');
-/** NaN-propagating elementwise minimum. */
-export const minimum = arith('minimum', 'min');
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  return map('add', [a, b], numericCompute(a, b), (x, y) => call('add', x, y), { grad: (g, [x, y]) => [x ? g : null, y ? g : null] });
+}
+
+export function sub(a: TensorLike, b: TensorLike): Tensor {
+  return map('sub', [a, b], numericCompute(a, b), (x, y) => call('sub', x, y), { grad: (g, [x, y]) => [x ? g : null, y ? neg(g) : null] });
+}
+
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  return map('mul', [a, b], numericCompute(a, b), (x, y) => call('mul', x, y), {
+    grad: (g, [x, y]) => [x ? mul(g, y ?? b) : null, y ? mul(g, x ?? a) : null],
+  });
+}
+
 /** True division: integer inputs give float32. */
-export const div = (a: TensorLike, b: TensorLike): Tensor => map('div', [a, b], 'float', div_);
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  return map('div', [a, b], 'float', div_, {
+    grad: (g, [x, y], out) => [x ? div(g, y ?? b) : null, y ? neg(div(mul(g, out), y)) : null],
+    saveOutput: true,
+  });
+}
+
+/** Ties split the gradient evenly, as PyTorch's maximum and minimum do. */
+function extremum(op: string, prim: 'max' | 'min', a: TensorLike, b: TensorLike): Tensor {
+  return map(op, [a, b], numericCompute(a, b), (x, y) => call(prim, x, y), {
+    grad: (g, [x, y]) => {
+      const va = x ?? a;
+      const vb = y ?? b;
+      const wins = prim === 'max' ? gt(va, vb) : lt(va, vb);
+      const wa = add(cast(wins, g.dtype), mul(cast(eq(va, vb), g.dtype), 0.5));
+      return [x ? mul(g, wa) : null, y ? mul(g, sub(1, wa)) : null];
+    },
+  });
+}
+
+/** NaN-propagating elementwise maximum. */
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => extremum('maximum', 'max', a, b);
+/** NaN-propagating elementwise minimum. */
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => extremum('minimum', 'min', a, b);
 
 /**
  * x ** exponent. Common scalar exponents take exact forms (x*x for 2, sqrt for 0.5) as PyTorch
@@ -177,7 +274,9 @@ export function pow(x: TensorLike, exponent: TensorLike): Tensor {
       3: (v) => mul_(mul_(v, v), v),
     };
     const exact = special[exponent];
-    if (exact) return map('pow', [x], x.dtype === 'bool' ? 'int32' : 'promote', exact);
+    const e = exponent;
+    const dPow: ElementwiseGrad = (g, [v]) => [e === 0 ? null : e === 1 ? g : mul(g, mul(e === 2 ? v! : pow(v!, e - 1), e))];
+    if (exact) return map('pow', [x], x.dtype === 'bool' ? 'int32' : 'promote', exact, { grad: dPow });
     if (!intBase || !Number.isInteger(exponent)) {
       if (exponent === 0.5) return sqrt(x);
       if (exponent === -0.5) return rsqrt(x);
@@ -188,7 +287,18 @@ export function pow(x: TensorLike, exponent: TensorLike): Tensor {
   if (ints) {
     return map('pow', [x, exponent], 'int32', (a, b) => castE(call('rint', call('pow', castE(a, 'float32'), castE(b, 'float32'))), 'int32'));
   }
-  return map('pow', [x, exponent], 'float', (a, b) => call('pow', a, b));
+  return map('pow', [x, exponent], 'float', (a, b) => call('pow', a, b), {
+    grad: (g, [a, b], out) => {
+      const base = a ?? x;
+      const ex = b ?? exponent;
+      const ga = a ? mul(g, mul(pow(a, typeof ex === 'number' ? ex - 1 : sub(ex, 1)), ex)) : null;
+      // d/db a^b = a^b log a, taken as 0 where a = 0 (PyTorch's convention).
+      const logBase = typeof base === 'number' ? (base === 0 ? 0 : Math.log(base)) : null;
+      const gb = b ? mul(g, logBase !== null ? mul(out, logBase) : where(eq(base, 0), 0, mul(out, log(base)))) : null;
+      return [ga, gb];
+    },
+    saveOutput: true,
+  });
 }
 
 const compare = (op: string, prim: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge') => (a: TensorLike, b: TensorLike): Tensor =>
@@ -207,11 +317,17 @@ export const logicalNot = (a: TensorLike): Tensor => map('logicalNot', [a], 'boo
 
 /** Elements of `a` where `condition` holds, else of `b` (broadcast; dtypes promoted). */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  return map('where', [condition, a, b], 'promote', (c, x, y) => call('select', c, x, y), ['bool', null, null]);
+  return map('where', [condition, a, b], 'promote', (c, x, y) => call('select', c, x, y), {
+    castTo: ['bool', null, null],
+    grad: (g, [c, x, y]) => [null, x ? where(c!, g, 0) : null, y ? where(c!, 0, g) : null],
+  });
 }
 
 /** `x` with `value` wherever `mask` is true; keeps x's dtype. */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   x.assertLive('maskedFill');
-  return map('maskedFill', [mask, value, x], x.dtype, (m, v, y) => call('select', m, v, y), ['bool', null, null]);
+  return map('maskedFill', [mask, value, x], x.dtype, (m, v, y) => call('select', m, v, y), {
+    castTo: ['bool', null, null],
+    grad: (g, [m]) => [null, null, where(m!, 0, g)],
+  });
 }

@@ -8,7 +8,8 @@ import { backendOf, empty, restride, runKernel, viewOf } from './core.js';
 import { cast, map } from './elementwise.js';
 import { alongLastDim } from './reduce.js';
 import { index, narrow, reshape, unsqueeze, type IndexSpec } from './view.js';
-import { full } from './creation.js';
+import { full, zerosLike } from './creation.js';
+import { record } from '../autograd/tape.js';
 
 function checkIndexTensor(op: string, index: Tensor): void {
   index.assertLive(op);
@@ -20,34 +21,53 @@ function checkIndexTensor(op: string, index: Tensor): void {
  * IndexError: at once on cpu, at the next read on webgpu (the kernel reports it to the host).
  */
 export function gather(x: Tensor, dim: number, idx: Tensor): Tensor {
-  const backend = backendOf('gather', [x, idx]);
-  checkIndexTensor('gather', idx);
-  const d = normalizeAxis('gather', dim, x.ndim);
+  return gatherAs('gather', x, dim, idx);
+}
+
+/**
+ * gather under the name of the public op that called it (indexSelect, embedding, oneHot), so
+ * its errors, including an out-of-range index the kernel finds, name the op the user called.
+ */
+function gatherAs(op: string, x: Tensor, dim: number, idx: Tensor): Tensor {
+  const backend = backendOf(op, [x, idx]);
+  checkIndexTensor(op, idx);
+  const d = normalizeAxis(op, dim, x.ndim);
   if (idx.ndim !== x.ndim) {
-    throw new ShapeError(`gather: index has ${idx.ndim} dims ${formatShape(idx.shape)} but input has ${x.ndim} ${formatShape(x.shape)}`);
+    throw new ShapeError(`${op}: index has ${idx.ndim} dims ${formatShape(idx.shape)} but input has ${x.ndim} ${formatShape(x.shape)}`);
   }
   idx.shape.forEach((s, i) => {
     if (i !== d && s > x.shape[i]!) {
-      throw new ShapeError(`gather: index ${formatShape(idx.shape)} is larger than input ${formatShape(x.shape)} in dimension ${i}`);
+      throw new ShapeError(`${op}: index ${formatShape(idx.shape)} is larger than input ${formatShape(x.shape)} in dimension ${i}`);
     }
   });
-  const out = empty('gather', backend, idx.shape, x.dtype);
-  if (out.size > 0) runKernel(backend, { kind: 'gather', dim: d, op: 'gather' }, [viewOf(x), viewOf(idx)], [viewOf(out)]);
+  const out = empty(op, backend, idx.shape, x.dtype);
+  try {
+    if (out.size > 0) runKernel(backend, { kind: 'gather', dim: d, op }, [viewOf(x), viewOf(idx)], [viewOf(out)]);
+  } catch (e) {
+    // The cpu kernel raises IndexError mid-way: the output must not leak.
+    out.dispose();
+    throw e;
+  }
+  record(op, [x, idx], [out], ([g], [xs, i]) => [scatterAdd(zerosLike(xs!), d, i!, g!), null]);
   return out;
 }
 
 /** The entries of `x` at positions `idx` (1-D) along `dim`. Implemented as a gather over a broadcast view of the index: no copy. */
 export function indexSelect(x: Tensor, dim: number, idx: Tensor): Tensor {
-  x.assertLive('indexSelect');
-  checkIndexTensor('indexSelect', idx);
-  if (idx.ndim > 1) throw new ShapeError(`indexSelect: index must be 0-D or 1-D, got shape ${formatShape(idx.shape)}`);
-  const d = normalizeAxis('indexSelect', dim, x.ndim);
+  return indexSelectAs('indexSelect', x, dim, idx);
+}
+
+function indexSelectAs(op: string, x: Tensor, dim: number, idx: Tensor): Tensor {
+  x.assertLive(op);
+  checkIndexTensor(op, idx);
+  if (idx.ndim > 1) throw new ShapeError(`${op}: index must be 0-D or 1-D, got shape ${formatShape(idx.shape)}`);
+  const d = normalizeAxis(op, dim, x.ndim);
   const n = idx.ndim === 0 ? 1 : idx.shape[0]!;
   const outShape = x.shape.map((s, i) => (i === d ? n : s));
   const strides = x.shape.map((_, i) => (i === d && idx.ndim === 1 ? idx.strides[0]! : 0));
   const spread = restride(idx, outShape, strides, idx.offset);
   try {
-    return gather(x, d, spread);
+    return gatherAs(op, x, d, spread);
   } finally {
     spread.dispose();
   }
@@ -55,9 +75,14 @@ export function indexSelect(x: Tensor, dim: number, idx: Tensor): Tensor {
 
 /** Rows of `weight` [V, D] for integer `indices` of any shape: result [...indices.shape, D]. */
 export function embedding(weight: Tensor, indices: Tensor): Tensor {
-  weight.assertLive('embedding');
-  if (weight.ndim !== 2) throw new ShapeError(`embedding: weight must be 2-D [num_embeddings, dim], got ${formatShape(weight.shape)}`);
-  return tidy(() => reshape(indexSelect(weight, 0, reshape(indices, [-1])), [...indices.shape, weight.shape[1]!]));
+  return embeddingAs('embedding', weight, indices);
+}
+
+function embeddingAs(op: string, weight: Tensor, indices: Tensor): Tensor {
+  weight.assertLive(op);
+  checkIndexTensor(op, indices);
+  if (weight.ndim !== 2) throw new ShapeError(`${op}: weight must be 2-D [num_embeddings, dim], got ${formatShape(weight.shape)}`);
+  return tidy(() => reshape(indexSelectAs(op, weight, 0, reshape(indices, [-1])), [...indices.shape, weight.shape[1]!]));
 }
 
 /** `numClasses`-wide int32 one-hot rows for integer class indices (rows of an identity, gathered). */
@@ -69,7 +94,7 @@ export function oneHot(indices: Tensor, numClasses: number): Tensor {
     const expr = castE(call('eq', coord(0), coord(1)), 'int32');
     const eye = empty('oneHot', backend, [numClasses, numClasses], 'int32');
     runKernel(backend, { kind: 'elementwise', expr }, [], [viewOf(eye)]);
-    return embedding(eye, indices);
+    return embeddingAs('oneHot', eye, indices);
   });
 }
 
@@ -90,6 +115,7 @@ export function scatterAdd(x: Tensor, dim: number, idx: Tensor, src: Tensor): Te
     const out = map('scatterAdd', [x], x.dtype === 'bool' ? 'int32' : 'promote', (a) => a);
     const s = cast(src, out.dtype);
     if (idx.size > 0) runKernel(backend, { kind: 'scatterAdd', dim: d, op: 'scatterAdd' }, [viewOf(idx), viewOf(s)], [viewOf(out)]);
+    record('scatterAdd', [x, idx, s], [out], ([g], [, i]) => [g!, null, gather(g!, d, i!)]);
     return out;
   });
 }
@@ -106,6 +132,7 @@ export function topk(x: Tensor, k: number, dim = -1, largest = true): { values: 
     const inds = empty('topk', backend, outShape, 'int32');
     const src = moved.dtype === 'bool' ? cast(moved, 'int32') : moved;
     if (vals.size > 0) runKernel(backend, { kind: 'topk', k, largest }, [viewOf(src)], [viewOf(vals), viewOf(inds)]);
+    record('topk', [src], [vals, inds], ([g], [xs], [, i]) => [scatterAdd(zerosLike(xs!), -1, i ?? inds, g!)], true);
     return [vals, inds];
   });
   return { values: values!, indices: indices! };
@@ -128,8 +155,10 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   }
   const out = empty('concat', backend, first.shape.map((s, i) => (i === d ? total : s)), dtype);
   let at = 0;
+  const starts: number[] = [];
   for (const t of tensors) {
     const len = t.shape[d]!;
+    starts.push(at);
     if (len > 0 && t.size > 0) {
       const dst = narrow(out, d, at, len);
       runKernel(backend, { kind: 'elementwise', expr: castE(input(0, t.dtype), dtype) }, [viewOf(t)], [viewOf(dst)]);
@@ -137,6 +166,7 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
     }
     at += len;
   }
+  record('concat', tensors, [out], ([g]) => tensors.map((t, i) => narrow(g!, d, starts[i]!, t.shape[d]!)));
   return out;
 }
 
@@ -216,6 +246,8 @@ export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
     const src = index(x, ...srcSpec);
     const dst = index(out, ...dstSpec);
     if (src.size > 0) runKernel(backend, { kind: 'elementwise', expr: input(0, x.dtype) }, [viewOf(src)], [viewOf(dst)]);
+    // Padding's gradient crops by the same amounts: pad with the amounts negated.
+    record('pad', [x], [out], ([g]) => [pad(g!, pads.map((p) => -p))]);
     return out;
   });
 }
@@ -229,7 +261,7 @@ function triangle(op: 'triu' | 'tril', x: Tensor, diagonal: number): Tensor {
     const diff = call('sub', coord(c), coord(r));
     const keepIt = op === 'triu' ? call('ge', diff, k!) : call('le', diff, k!);
     return call('select', keepIt, v, lit(0, v.dtype));
-  }, [null, 'int32']);
+  }, { castTo: [null, 'int32'], grad: (g) => [triangle(op, g, diagonal), null] });
 }
 
 /** Upper triangle of the last two dims (elements with col - row >= diagonal), zeros elsewhere. */

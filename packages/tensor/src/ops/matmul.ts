@@ -5,7 +5,8 @@ import { broadcastShapes, formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { backendOf, empty, runKernel, viewOf } from './core.js';
 import { cast } from './elementwise.js';
-import { squeeze, unsqueeze } from './view.js';
+import { squeeze, transpose, unsqueeze } from './view.js';
+import { record } from '../autograd/tape.js';
 
 /**
  * Matrix product with PyTorch's rules: 1-D operands are promoted to a row or column and the
@@ -35,6 +36,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (out.size > 0) {
       runKernel(backend, { kind: 'matmul' }, [viewOf(Ac, [...batch, M, K]), viewOf(Bc, [...batch, K, N])], [viewOf(out)]);
     }
+    // Gradients at the broadcast batch shape; autograd sums them back to each operand's shape.
+    record('matmul', [Ac, Bc], [out], ([g], [x, y]) => [matmul(g!, transpose(y!, -2, -1)), matmul(transpose(x!, -2, -1), g!)]);
     let r = out;
     if (a.ndim === 1) r = squeeze(r, -2);
     if (b.ndim === 1) r = squeeze(r, -1);

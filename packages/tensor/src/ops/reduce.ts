@@ -7,7 +7,8 @@ import { coalesceDims, normalizeAxes, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { backendOf, empty, runKernel, viewOf } from './core.js';
 import * as ew from './elementwise.js';
-import { permute, reshape, squeeze } from './view.js';
+import { expand, permute, reshape, squeeze } from './view.js';
+import { record } from '../autograd/tape.js';
 
 export type Dims = number | readonly number[] | null | undefined;
 
@@ -36,7 +37,26 @@ function reduceDims(name: string, op: ReduceOp, x: Tensor, dim: Dims, keepdim: b
     offset: x.offset,
   };
   runKernel(backend, { kind: 'reduce', op, outer: outer.shape.length, inner: inner.shape.length }, [input], [viewOf(out)]);
+  const back = REDUCE_GRAD[op];
+  if (back) {
+    const keepShape = x.shape.map((s, i) => (axes.includes(i) ? 1 : s));
+    record(name, [x], [out], (gs, [xs], [o]) => [back(expand(reshape(gs[0]!, keepShape), x.shape), xs!, o ? expand(reshape(o, keepShape), x.shape) : xs!, axes)], op !== 'sum');
+  }
   return out;
+}
+
+/** Gradients of the reductions, given the output gradient and output already expanded to x's shape. */
+const REDUCE_GRAD: Partial<Record<ReduceOp, (g: Tensor, x: Tensor, out: Tensor, axes: number[]) => Tensor>> = {
+  sum: (g) => g,
+  prod: (g, x, out) => ew.div(ew.mul(g, out), x),
+  max: extremumGrad,
+  min: extremumGrad,
+};
+
+/** Ties share the gradient evenly, as PyTorch's amax/amin do. */
+function extremumGrad(g: Tensor, x: Tensor, out: Tensor, axes: number[]): Tensor {
+  const mask = ew.cast(ew.eq(x, out), g.dtype);
+  return ew.div(ew.mul(g, mask), sum(mask, axes, true));
 }
 
 /** bool counts as int32 in reductions (PyTorch sums bools to integers). */
@@ -173,6 +193,8 @@ export function cumsum(x: Tensor, dim: number): Tensor {
     const out = empty('cumsum', backend, src.shape, src.dtype);
     if (out.size > 0) {
       runKernel(backend, { kind: 'cumsum' }, [viewOf(src)], [viewOf(out)]);
+      // d/dx_j of sum_{i>=j}: the reversed cumulative sum of the gradient.
+      record('cumsum', [src], [out], ([g]) => [ew.add(ew.sub(sum(g!, -1, true), cumsum(g!, -1)), g!)]);
     }
     return [out];
   })[0]!;

@@ -1,21 +1,29 @@
 import { IndexError, ShapeError, ValueError } from '../errors.js';
 import { formatShape, inferShape, normalizeAxis, sizeOf, viewStrides } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { restride } from './core.js';
-import { map } from './elementwise.js';
+import { record } from '../autograd/tape.js';
+import { backendOf, empty, restride, runKernel, viewOf } from './core.js';
+import { identity, map } from './elementwise.js';
+import { input } from '../expr.js';
+
+/** Records a view op whose gradient is `back(g)`. */
+function viewOp(op: string, x: Tensor, out: Tensor, back: (g: Tensor) => Tensor): Tensor {
+  record(op, [x], [out], (gs) => [back(gs[0]!)]);
+  return out;
+}
 
 /** Shape ops. Every one here is a view sharing storage, except where a copy is unavoidable (reshape of a non-viewable layout, contiguous, clone). */
 
 /** A copy in row-major layout, or a new handle on the same storage when already contiguous. */
 export function contiguous(x: Tensor): Tensor {
   x.assertLive('contiguous');
-  if (x.isContiguous) return restride(x, x.shape, x.strides, x.offset);
-  return map('contiguous', [x], x.dtype, (a) => a);
+  if (x.isContiguous) return identity('contiguous', x);
+  return map('contiguous', [x], x.dtype, (a) => a, { grad: (g) => [g] });
 }
 
 /** A copy that owns its storage. */
 export function clone(x: Tensor): Tensor {
-  return map('clone', [x], x.dtype, (a) => a);
+  return map('clone', [x], x.dtype, (a) => a, { grad: (g) => [g] });
 }
 
 /** A view with a new shape; fails (like PyTorch's view) when the layout does not allow one. */
@@ -26,7 +34,7 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
   if (!strides) {
     throw new ShapeError(`view: a tensor of shape ${formatShape(x.shape)} with strides [${x.strides.join(', ')}] cannot be viewed as ${formatShape(target)}; use reshape (which copies)`);
   }
-  return restride(x, target, strides, x.offset);
+  return viewOp('view', x, restride(x, target, strides, x.offset), (g) => reshape(g, x.shape));
 }
 
 /** A tensor with a new shape: a view when the layout allows, otherwise a copy. One dim may be -1. */
@@ -34,9 +42,9 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   x.assertLive('reshape');
   const target = inferShape('reshape', shape, x.size, x.shape);
   const strides = viewStrides(x.shape, x.strides, target);
-  if (strides) return restride(x, target, strides, x.offset);
+  if (strides) return viewOp('reshape', x, restride(x, target, strides, x.offset), (g) => reshape(g, x.shape));
   const c = contiguous(x);
-  const out = restride(c, target, viewStrides(c.shape, c.strides, target)!, c.offset);
+  const out = viewOp('reshape', c, restride(c, target, viewStrides(c.shape, c.strides, target)!, c.offset), (g) => reshape(g, c.shape));
   c.dispose();
   return out;
 }
@@ -48,12 +56,13 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   }
   const d = dims.map((a) => normalizeAxis('permute', a, x.ndim));
   if (new Set(d).size !== d.length) throw new ShapeError(`permute: dims [${dims.join(', ')}] repeat a dimension`);
-  return restride(x, d.map((i) => x.shape[i]!), d.map((i) => x.strides[i]!), x.offset);
+  const inverse = d.map((_, i) => d.indexOf(i));
+  return viewOp('permute', x, restride(x, d.map((i) => x.shape[i]!), d.map((i) => x.strides[i]!), x.offset), (g) => permute(g, inverse));
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   x.assertLive('transpose');
-  if (x.ndim < 2 && dim0 === -2 && dim1 === -1) return restride(x, x.shape, x.strides, x.offset);
+  if (x.ndim < 2 && dim0 === -2 && dim1 === -1) return identity('transpose', x);
   const a = normalizeAxis('transpose', dim0, x.ndim);
   const b = normalizeAxis('transpose', dim1, x.ndim);
   const order = x.shape.map((_, i) => (i === a ? b : i === b ? a : i));
@@ -79,7 +88,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     outShape.push(size);
     strides.push(j >= 0 && src === size ? x.strides[j]! : 0);
   });
-  return restride(x, outShape, strides, x.offset);
+  // The gradient of a broadcast is summed back to x's shape by autograd itself.
+  return viewOp('expand', x, restride(x, outShape, strides, x.offset), (g) => g);
 }
 
 /** One dim of basic indexing: a number selects (and drops the dim), `[start, end, step]` slices (null or missing parts take the default), null keeps the dim. */
@@ -126,7 +136,19 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
       strides.push(stride * step);
     }
   });
-  return restride(x, shape, strides, n0(shape) ? x.offset : offset);
+  return viewOp('index', x, restride(x, shape, strides, n0(shape) ? x.offset : offset), (g) => sliceScatter(g, x.shape, specs));
+}
+
+/** Zeros of `shape` with `src` written at index(...specs): the gradient of basic indexing. */
+export function sliceScatter(src: Tensor, shape: readonly number[], specs: readonly IndexSpec[]): Tensor {
+  const backend = backendOf('sliceScatter', [src]);
+  const out = empty('sliceScatter', backend, shape, src.dtype);
+  runKernel(backend, { kind: 'elementwise', expr: { k: 'const', v: 0, dtype: src.dtype } }, [], [viewOf(out)]);
+  const dst = index(out, ...specs);
+  if (dst.size > 0) runKernel(backend, { kind: 'elementwise', expr: input(0, src.dtype) }, [viewOf(src)], [viewOf(dst)]);
+  dst.dispose();
+  record('sliceScatter', [src], [out], (gs) => [index(gs[0]!, ...specs)]);
+  return out;
 }
 
 const n0 = (shape: readonly number[]): boolean => sizeOf(shape) === 0;
@@ -147,6 +169,11 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 export function select(x: Tensor, dim: number, i: number): Tensor {
   x.assertLive('select');
   const d = normalizeAxis('select', dim, x.ndim);
+  const len = x.shape[d]!;
+  // Checked here, not left to index(), so the error names select.
+  if (!Number.isInteger(i) || i < -len || i >= len) {
+    throw new IndexError(`select: index ${i} is out of range for dimension ${d} of size ${len} (shape ${formatShape(x.shape)})`);
+  }
   const specs: IndexSpec[] = x.shape.map(() => null);
   specs[d] = i;
   return index(x, ...specs);
@@ -166,7 +193,7 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
     shape.push(s);
     strides.push(x.strides[i]!);
   });
-  return restride(x, shape, strides, x.offset);
+  return viewOp('squeeze', x, restride(x, shape, strides, x.offset), (g) => reshape(g, x.shape));
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
@@ -177,7 +204,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const inner = d < x.ndim ? x.strides[d]! * x.shape[d]! : 1;
   shape.splice(d, 0, 1);
   strides.splice(d, 0, inner);
-  return restride(x, shape, strides, x.offset);
+  return viewOp('unsqueeze', x, restride(x, shape, strides, x.offset), (g) => reshape(g, x.shape));
 }
 
 /** Merges dims startDim..endDim into one (a view when the layout allows). */

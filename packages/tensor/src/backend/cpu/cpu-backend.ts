@@ -310,11 +310,15 @@ function topk(k: number, largest: boolean, x: View<CpuBuffer>, values: View<CpuB
 
 function random(dist: 'uniform' | 'normal' | 'randint', seed: readonly [number, number], offset: number, out: View<CpuBuffer>, sc: readonly number[]): void {
   const O = out.buffer.data;
+  // float32 output rounds each step to float32 as the WGSL kernel does, so both backends give the same bits.
+  const f = out.dtype === 'float32' ? Math.fround : (v: number): number => v;
+  const lo = f(sc[0]!);
+  const span = f(f(sc[1]!) - lo);
   let i = 0;
   forEachIndex(out.shape, out.strides, out.offset, (o) => {
     const [a, b] = philox2(i, offset, seed[0], seed[1]);
     if (dist === 'uniform') {
-      O[o] = sc[0]! + (sc[1]! - sc[0]!) * Math.fround((a >>> 8) * TWO_POW_M24);
+      O[o] = lo + f(span * Math.fround((a >>> 8) * TWO_POW_M24));
     } else if (dist === 'normal') {
       const u1 = Math.fround(((a >>> 8) + 1) * TWO_POW_M24);
       const u2 = Math.fround((b >>> 8) * TWO_POW_M24);
