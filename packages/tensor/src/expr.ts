@@ -92,7 +92,7 @@ export function exprKey(e: Expr): string {
  * Walks an expression once per distinct node (by identity) in dependency order, so code
  * generators can emit one SSA variable per node and a shared subexpression is computed once.
  */
-export function topoNodes(root: Expr): Expr[] {
+export function topoNodes(roots: Expr | readonly Expr[]): Expr[] {
   const seen = new Set<Expr>();
   const out: Expr[] = [];
   const visit = (e: Expr): void => {
@@ -102,6 +102,6 @@ export function topoNodes(root: Expr): Expr[] {
     else if (e.k === 'cast') visit(e.a);
     out.push(e);
   };
-  visit(root);
+  for (const r of Array.isArray(roots) ? roots : [roots as Expr]) visit(r);
   return out;
 }

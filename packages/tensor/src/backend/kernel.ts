@@ -6,8 +6,12 @@ import type { Expr } from '../expr.js';
  * a composition of them; a new backend implements this list and nothing else.
  */
 export type Kernel =
-  /** out[i] = expr(inputs at i), over the broadcast output shape; `expr` reads inputs by position. */
-  | { readonly kind: 'elementwise'; readonly expr: Expr }
+  /**
+   * outputs[j][i] = exprs[j](inputs at i) over the output shape; expressions read inputs by
+   * position and may share nodes. An output may alias an input with the same layout (in-place
+   * updates such as an optimizer step).
+   */
+  | { readonly kind: 'elementwise'; readonly exprs: readonly Expr[] }
   /** Reduces the trailing `inner` dims of the input view into one output element per outer index. */
   | { readonly kind: 'reduce'; readonly op: ReduceOp; readonly outer: number; readonly inner: number }
   /** Batched matrix product of two views [...batch, M, K] x [...batch, K, N] -> contiguous out. */

@@ -111,7 +111,7 @@ function generate(op: string, shape: readonly number[], options: CreationOptions
   const dtype = options.dtype ?? dflt;
   const expr = cast(f((i, dt) => scalar(i, dt)), dtype);
   const out = empty(op, backend, shape, dtype);
-  if (out.size > 0) runKernel(backend, { kind: 'elementwise', expr }, [], [viewOf(out)], scalars);
+  if (out.size > 0) runKernel(backend, { kind: 'elementwise', exprs: [expr] }, [], [viewOf(out)], scalars);
   return finish(out, options);
 }
 

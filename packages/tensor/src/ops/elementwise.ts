@@ -5,7 +5,7 @@ import { call, cast as castE, litLike, input, scalar, type Expr } from '../expr.
 import { broadcastShapes } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { backendOf, empty, restride, runKernel, viewOf } from './core.js';
-import { record } from '../autograd/tape.js';
+import { isGradEnabled, record } from '../autograd/tape.js';
 
 /**
  * Elementwise ops. Each is one expression over the primitives of expr.ts; the backends turn
@@ -70,7 +70,7 @@ export function map(op: string, operands: readonly Operand[], compute: Compute, 
   });
   const expr = f(...exprs);
   const out = empty(op, backend, shape, expr.dtype);
-  runKernel(backend, { kind: 'elementwise', expr }, tensors.map((t) => viewOf(t, shape)), [viewOf(out)], scalars);
+  runKernel(backend, { kind: 'elementwise', exprs: [expr] }, tensors.map((t) => viewOf(t, shape)), [viewOf(out)], scalars);
   const grad = options.grad;
   if (grad) {
     let k = 0;
@@ -330,4 +330,38 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
     castTo: ['bool', null, null],
     grad: (g, [m]) => [null, null, where(m!, 0, g)],
   });
+}
+
+/**
+ * Computes several elementwise expressions in one kernel and writes them into existing
+ * tensors, in place: the fused update step of an optimizer (parameter, moments) is one
+ * dispatch. Operands broadcast to the targets' common shape and may include the targets
+ * themselves. Not recorded by autograd; targets that require grad may only be updated inside
+ * noGrad.
+ */
+export function updateInPlace(op: string, targets: readonly Tensor[], operands: readonly Operand[], f: (...xs: Expr[]) => readonly Expr[]): void {
+  if (targets.length === 0) throw new ValueError(`${op}: no target tensors`);
+  const shape = targets[0]!.shape;
+  for (const t of targets) {
+    t.assertLive(op);
+    if (t.shape.join() !== shape.join()) throw new ValueError(`${op}: targets must share one shape, got [${t.shape.join(', ')}] and [${shape.join(', ')}]`);
+    if (t.requiresGrad && isGradEnabled()) throw new ValueError(`${op}: an in-place update of a tensor that requires grad must run inside noGrad()`);
+  }
+  const tensors = operands.filter((o): o is Tensor => o instanceof Tensor);
+  const backend = backendOf(op, [...targets, ...tensors]);
+  broadcastShapes(op, shape, ...tensors.map((t) => t.shape));
+  let dt: DType | null = null;
+  for (const t of tensors) dt = dt ? promoteTypes(dt, t.dtype) : t.dtype;
+  const common: DType = dt ?? targets[0]!.dtype;
+  const scalars: number[] = [];
+  let nIn = 0;
+  const exprs = operands.map((o) => {
+    if (o instanceof Tensor) return castE(input(nIn++, o.dtype), common);
+    scalars.push(Number(o));
+    return scalar(scalars.length - 1, common);
+  });
+  const results = f(...exprs);
+  if (results.length !== targets.length) throw new ValueError(`${op}: ${results.length} expressions for ${targets.length} targets`);
+  const casted = results.map((e, j) => castE(e, targets[j]!.dtype));
+  runKernel(backend, { kind: 'elementwise', exprs: casted }, tensors.map((t) => viewOf(t, shape)), targets.map((t) => viewOf(t)), scalars);
 }

@@ -93,7 +93,7 @@ export function oneHot(indices: Tensor, numClasses: number): Tensor {
   return tidy(() => {
     const expr = castE(call('eq', coord(0), coord(1)), 'int32');
     const eye = empty('oneHot', backend, [numClasses, numClasses], 'int32');
-    runKernel(backend, { kind: 'elementwise', expr }, [], [viewOf(eye)]);
+    runKernel(backend, { kind: 'elementwise', exprs: [expr] }, [], [viewOf(eye)]);
     return embeddingAs('oneHot', eye, indices);
   });
 }
@@ -161,7 +161,7 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
     starts.push(at);
     if (len > 0 && t.size > 0) {
       const dst = narrow(out, d, at, len);
-      runKernel(backend, { kind: 'elementwise', expr: castE(input(0, t.dtype), dtype) }, [viewOf(t)], [viewOf(dst)]);
+      runKernel(backend, { kind: 'elementwise', exprs: [castE(input(0, t.dtype), dtype)] }, [viewOf(t)], [viewOf(dst)]);
       dst.dispose();
     }
     at += len;
@@ -245,7 +245,7 @@ export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
     const dstSpec: IndexSpec[] = x.shape.map((_, i) => [Math.max(0, before[i]!), outShape[i]! - Math.max(0, after[i]!)]);
     const src = index(x, ...srcSpec);
     const dst = index(out, ...dstSpec);
-    if (src.size > 0) runKernel(backend, { kind: 'elementwise', expr: input(0, x.dtype) }, [viewOf(src)], [viewOf(dst)]);
+    if (src.size > 0) runKernel(backend, { kind: 'elementwise', exprs: [input(0, x.dtype)] }, [viewOf(src)], [viewOf(dst)]);
     // Padding's gradient crops by the same amounts: pad with the amounts negated.
     record('pad', [x], [out], ([g]) => [pad(g!, pads.map((p) => -p))]);
     return out;

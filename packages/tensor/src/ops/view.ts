@@ -143,9 +143,9 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
 export function sliceScatter(src: Tensor, shape: readonly number[], specs: readonly IndexSpec[]): Tensor {
   const backend = backendOf('sliceScatter', [src]);
   const out = empty('sliceScatter', backend, shape, src.dtype);
-  runKernel(backend, { kind: 'elementwise', expr: { k: 'const', v: 0, dtype: src.dtype } }, [], [viewOf(out)]);
+  runKernel(backend, { kind: 'elementwise', exprs: [{ k: 'const', v: 0, dtype: src.dtype }] }, [], [viewOf(out)]);
   const dst = index(out, ...specs);
-  if (dst.size > 0) runKernel(backend, { kind: 'elementwise', expr: input(0, src.dtype) }, [viewOf(src)], [viewOf(dst)]);
+  if (dst.size > 0) runKernel(backend, { kind: 'elementwise', exprs: [input(0, src.dtype)] }, [viewOf(src)], [viewOf(dst)]);
   dst.dispose();
   record('sliceScatter', [src], [out], (gs) => [index(gs[0]!, ...specs)]);
   return out;

@@ -71,12 +71,12 @@ function castJs(a: string, from: DType, to: DType): string {
   return a;
 }
 
-/** Body statements computing the expression into variable `result`. Inputs are `v0`, `v1`...; coordinates `c[axis]`. */
-export function exprToJs(root: Expr): string {
+/** Body statements computing each expression into `result0`, `result1`... Inputs are `v0`, `v1`...; coordinates `c[axis]`. */
+export function exprToJs(roots: readonly Expr[]): string {
   const names = new Map<Expr, string>();
   const lines: string[] = [];
   let n = 0;
-  for (const e of topoNodes(root)) {
+  for (const e of topoNodes(roots)) {
     let code: string;
     switch (e.k) {
       case 'in':
@@ -106,13 +106,13 @@ export function exprToJs(root: Expr): string {
     names.set(e, name);
     lines.push(`const ${name} = ${code};`);
   }
-  lines.push(`const result = ${names.get(root)!};`);
+  roots.forEach((r, j) => lines.push(`const result${j} = ${names.get(r)!};`));
   return lines.join('\n');
 }
 
 /** Which inputs an expression reads. */
-export function inputsUsed(root: Expr): Set<number> {
+export function inputsUsed(roots: readonly Expr[]): Set<number> {
   const s = new Set<number>();
-  for (const e of topoNodes(root)) if (e.k === 'in') s.add(e.i);
+  for (const e of topoNodes(roots)) if (e.k === 'in') s.add(e.i);
   return s;
 }

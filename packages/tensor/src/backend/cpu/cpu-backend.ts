@@ -5,7 +5,7 @@ import { TWO_POW_M24, mulhi32, philox2 } from '../philox.js';
 import type { Backend, BackendMemory } from '../backend.js';
 import type { Kernel, ReduceOp, View } from '../kernel.js';
 import { forEachIndex, offsetsOf } from '../strided.js';
-import { topoNodes } from '../../expr.js';
+import { topoNodes, type Expr } from '../../expr.js';
 import { exprToJs, inputsUsed } from './codegen.js';
 import * as H from './math.js';
 
@@ -14,7 +14,7 @@ export interface CpuBuffer {
   data: TypedArray;
 }
 
-type ElementwiseFn = (out: View<CpuBuffer>, ins: readonly View<CpuBuffer>[], sc: readonly number[]) => void;
+type ElementwiseFn = (outs: readonly View<CpuBuffer>[], ins: readonly View<CpuBuffer>[], sc: readonly number[]) => void;
 
 const MAX_ELEMENTS = 2 ** 31 - 1;
 
@@ -70,7 +70,7 @@ export class CpuBackend implements Backend<CpuBuffer> {
   run(kernel: Kernel, inputs: readonly View<CpuBuffer>[], outputs: readonly View<CpuBuffer>[], scalars: readonly number[] = []): void {
     switch (kernel.kind) {
       case 'elementwise':
-        return this.elementwise(kernel.expr, inputs, outputs[0]!, scalars);
+        return this.elementwise(kernel.exprs, inputs, outputs, scalars);
       case 'reduce':
         return reduce(kernel.op, kernel.outer, inputs[0]!, outputs[0]!);
       case 'matmul':
@@ -88,55 +88,61 @@ export class CpuBackend implements Backend<CpuBuffer> {
     }
   }
 
-  private elementwise(expr: Extract<Kernel, { kind: 'elementwise' }>['expr'], ins: readonly View<CpuBuffer>[], out: View<CpuBuffer>, sc: readonly number[]): void {
-    const key = JSON.stringify([expr, out.dtype, out.shape.length]);
+  private elementwise(exprs: readonly Expr[], ins: readonly View<CpuBuffer>[], outs: readonly View<CpuBuffer>[], sc: readonly number[]): void {
+    const key = JSON.stringify([exprs, outs.map((o) => o.dtype), outs[0]!.shape.length]);
     let fn = this.compiled.get(key);
     if (!fn) {
-      fn = compileElementwise(expr, ins.length, out.dtype, out.shape.length);
+      fn = compileElementwise(exprs, ins.length, outs.map((o) => o.dtype), outs[0]!.shape.length);
       this.compiled.set(key, fn);
     }
-    fn(out, ins, sc);
+    fn(outs, ins, sc);
   }
 }
 
-function compileElementwise(expr: Extract<Kernel, { kind: 'elementwise' }>['expr'], nIn: number, outDtype: DType, nd: number): ElementwiseFn {
-  const used = inputsUsed(expr);
+/** A loop over the common shape of the outputs with one pointer per view (outputs may alias inputs element for element). */
+function compileElementwise(exprs: readonly Expr[], nIn: number, outDtypes: readonly DType[], nd: number): ElementwiseFn {
+  const used = inputsUsed(exprs);
   const loads: string[] = [];
   const decl: string[] = [];
   const step: string[] = [];
   const unstep: string[] = [];
+  const stores: string[] = [];
+  outDtypes.forEach((dt, j) => {
+    decl.push(`const ob${j} = outs[${j}].buffer.data, os${j} = outs[${j}].strides; let po${j} = outs[${j}].offset;`);
+    stores.push(dt === 'bool' ? `ob${j}[po${j}] = result${j} ? 1 : 0;` : `ob${j}[po${j}] = result${j};`);
+    step.push(`po${j} += os${j}[d];`);
+    unstep.push(`po${j} -= os${j}[d] * shape[d];`);
+  });
   for (let i = 0; i < nIn; i++) {
     if (!used.has(i)) continue;
     decl.push(`const b${i} = ins[${i}].buffer.data, s${i} = ins[${i}].strides; let p${i} = ins[${i}].offset;`);
-    loads.push(loadInput(i, expr));
+    loads.push(loadInput(i, exprs));
     step.push(`p${i} += s${i}[d];`);
     unstep.push(`p${i} -= s${i}[d] * shape[d];`);
   }
-  const store = outDtype === 'bool' ? 'ob[po] = result ? 1 : 0;' : 'ob[po] = result;';
   const src = `
-const shape = out.shape, os = out.strides, ob = out.buffer.data;
+const shape = outs[0].shape;
 let n = 1; for (const d of shape) n *= d;
 if (n === 0) return;
-let po = out.offset;
 ${decl.join('\n')}
 const c = new Array(${nd}).fill(0);
 for (let i = 0; i < n; i++) {
   ${loads.join('\n  ')}
-  ${exprToJs(expr)}
-  ${store}
+  ${exprToJs(exprs)}
+  ${stores.join('\n  ')}
   for (let d = ${nd - 1}; d >= 0; d--) {
-    c[d]++; po += os[d]; ${step.join(' ')}
+    c[d]++; ${step.join(' ')}
     if (c[d] < shape[d]) break;
-    po -= os[d] * shape[d]; ${unstep.join(' ')}
+    ${unstep.join(' ')}
     c[d] = 0;
   }
 }`;
-  const f = new Function('out', 'ins', 'sc', 'H', src) as (o: unknown, i: unknown, s: unknown, h: unknown) => void;
-  return (out, ins, sc) => f(out, ins, sc, H);
+  const f = new Function('outs', 'ins', 'sc', 'H', src) as (o: unknown, i: unknown, s: unknown, h: unknown) => void;
+  return (outs, ins, sc) => f(outs, ins, sc, H);
 }
 
-function loadInput(i: number, expr: Extract<Kernel, { kind: 'elementwise' }>['expr']): string {
-  const node = topoNodes(expr).find((e) => e.k === 'in' && e.i === i);
+function loadInput(i: number, exprs: readonly Expr[]): string {
+  const node = topoNodes(exprs).find((e) => e.k === 'in' && e.i === i);
   return node?.dtype === 'bool' ? `const v${i} = b${i}[p${i}] !== 0;` : `const v${i} = b${i}[p${i}];`;
 }
 

@@ -69,14 +69,14 @@ function castWgsl(a: string, from: DType, to: DType): string {
 }
 
 /**
- * WGSL statements computing `root` into `result`. `inputs[i]` is the expression of input i's
+ * WGSL statements computing each root into `result0`, `result1`... `inputs[i]` is the expression of input i's
  * loaded value, `coord(axis)` of an output coordinate, `scalarWord(i)` of scalar i's meta word.
  */
-export function exprToWgsl(root: Expr, scalarWord: (i: number) => string, coord: (axis: number) => string): string {
+export function exprToWgsl(roots: readonly Expr[], scalarWord: (i: number) => string, coord: (axis: number) => string): string {
   const names = new Map<Expr, string>();
   const lines: string[] = [];
   let n = 0;
-  for (const e of topoNodes(root)) {
+  for (const e of topoNodes(roots)) {
     let code: string;
     switch (e.k) {
       case 'in':
@@ -108,6 +108,6 @@ export function exprToWgsl(root: Expr, scalarWord: (i: number) => string, coord:
     names.set(e, name);
     lines.push(`let ${name}: ${valueType(e.dtype)} = ${code};`);
   }
-  lines.push(`let result = ${names.get(root)!};`);
+  roots.forEach((r, j) => lines.push(`let result${j} = ${names.get(r)!};`));
   return lines.join('\n  ');
 }

@@ -120,7 +120,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     let p: Program;
     switch (kernel.kind) {
       case 'elementwise':
-        p = elementwiseProgram(kernel.expr, inputs, outputs[0]!, scalars, lim);
+        p = elementwiseProgram(kernel.exprs, inputs, outputs, scalars, lim);
         break;
       case 'reduce':
         p = reduceProgram(kernel.op, kernel.outer, inputs[0]!, outputs[0]!, lim);
