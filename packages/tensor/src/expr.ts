@@ -105,3 +105,25 @@ export function topoNodes(roots: Expr | readonly Expr[]): Expr[] {
   for (const r of Array.isArray(roots) ? roots : [roots as Expr]) visit(r);
   return out;
 }
+
+/**
+ * Lowers expressions to straight-line code, one variable per distinct node: `emit` gives a
+ * node's code from the variable names of its operands, `declare` turns it into a statement.
+ * Returns the statements and the variable holding each root. Both backends' code generators
+ * are this walk with their own `emit`.
+ */
+export function lowerToSsa(
+  roots: readonly Expr[],
+  emit: (e: Expr, operands: readonly string[]) => string,
+  declare: (name: string, e: Expr, code: string) => string,
+): { lines: string[]; results: string[] } {
+  const names = new Map<Expr, string>();
+  const lines: string[] = [];
+  for (const e of topoNodes(roots)) {
+    const operands = e.k === 'call' ? e.args.map((a) => names.get(a)!) : e.k === 'cast' ? [names.get(e.a)!] : [];
+    const name = `t${names.size}`;
+    lines.push(declare(name, e, emit(e, operands)));
+    names.set(e, name);
+  }
+  return { lines, results: roots.map((r) => names.get(r)!) };
+}

@@ -1,7 +1,7 @@
 import type { DType } from '../../dtype.js';
 import { isFloat } from '../../dtype.js';
 import type { Expr, Prim } from '../../expr.js';
-import { topoNodes } from '../../expr.js';
+import { lowerToSsa, topoNodes } from '../../expr.js';
 
 /** Writes an elementwise expression as a JavaScript loop over a strided output. */
 
@@ -71,42 +71,29 @@ function castJs(a: string, from: DType, to: DType): string {
   return a;
 }
 
+function nodeJs(e: Expr, operands: readonly string[]): string {
+  switch (e.k) {
+    case 'in':
+      return `v${e.i}`;
+    case 'scalar':
+      return e.dtype === 'bool' ? `(sc[${e.i}] !== 0)` : `sc[${e.i}]`;
+    case 'const':
+      return literal(e.v, e.dtype);
+    case 'idx':
+      return `c[${e.axis}]`;
+    case 'cast':
+      return castJs(operands[0]!, e.a.dtype, e.dtype);
+    case 'call': {
+      const intForm = e.dtype === 'int32' ? INT_ARITH[e.f] : undefined;
+      return intForm ? intForm([...operands]) : PRIMS[e.f]([...operands], e.dtype, e.args.map((a) => a.dtype));
+    }
+  }
+}
+
 /** Body statements computing each expression into `result0`, `result1`... Inputs are `v0`, `v1`...; coordinates `c[axis]`. */
 export function exprToJs(roots: readonly Expr[]): string {
-  const names = new Map<Expr, string>();
-  const lines: string[] = [];
-  let n = 0;
-  for (const e of topoNodes(roots)) {
-    let code: string;
-    switch (e.k) {
-      case 'in':
-        code = `v${e.i}`;
-        break;
-      case 'scalar':
-        code = e.dtype === 'bool' ? `(sc[${e.i}] !== 0)` : `sc[${e.i}]`;
-        break;
-      case 'const':
-        code = literal(e.v, e.dtype);
-        break;
-      case 'idx':
-        code = `c[${e.axis}]`;
-        break;
-      case 'cast':
-        code = castJs(names.get(e.a)!, e.a.dtype, e.dtype);
-        break;
-      case 'call': {
-        const args = e.args.map((a) => names.get(a)!);
-        const argTypes = e.args.map((a) => a.dtype);
-        const intForm = e.dtype === 'int32' ? INT_ARITH[e.f] : undefined;
-        code = intForm ? intForm(args) : PRIMS[e.f](args, e.dtype, argTypes);
-        break;
-      }
-    }
-    const name = `t${n++}`;
-    names.set(e, name);
-    lines.push(`const ${name} = ${code};`);
-  }
-  roots.forEach((r, j) => lines.push(`const result${j} = ${names.get(r)!};`));
+  const { lines, results } = lowerToSsa(roots, nodeJs, (name, _e, code) => `const ${name} = ${code};`);
+  results.forEach((r, j) => lines.push(`const result${j} = ${r};`));
   return lines.join('\n');
 }
 

@@ -1,6 +1,6 @@
 import type { DType } from '../../dtype.js';
 import type { Expr, Prim } from '../../expr.js';
-import { topoNodes } from '../../expr.js';
+import { lowerToSsa } from '../../expr.js';
 import { valueType } from './wgsl.js';
 
 /** Writes an elementwise expression as WGSL statements, one `let` per node. */
@@ -69,45 +69,27 @@ function castWgsl(a: string, from: DType, to: DType): string {
 }
 
 /**
- * WGSL statements computing each root into `result0`, `result1`... `inputs[i]` is the expression of input i's
- * loaded value, `coord(axis)` of an output coordinate, `scalarWord(i)` of scalar i's meta word.
+ * WGSL statements computing each root into `result0`, `result1`... Inputs are `v0`, `v1`...;
+ * `coord(axis)` gives an output coordinate, `scalarWord(i)` scalar i's meta word.
  */
 export function exprToWgsl(roots: readonly Expr[], scalarWord: (i: number) => string, coord: (axis: number) => string): string {
-  const names = new Map<Expr, string>();
-  const lines: string[] = [];
-  let n = 0;
-  for (const e of topoNodes(roots)) {
-    let code: string;
+  const emit = (e: Expr, operands: readonly string[]): string => {
     switch (e.k) {
       case 'in':
-        code = `v${e.i}`;
-        break;
+        return `v${e.i}`;
       case 'scalar':
-        code =
-          e.dtype === 'bool'
-            ? `(${scalarWord(e.i)} != 0u)`
-            : `bitcast<${valueType(e.dtype)}>(${scalarWord(e.i)})`;
-        break;
+        return e.dtype === 'bool' ? `(${scalarWord(e.i)} != 0u)` : `bitcast<${valueType(e.dtype)}>(${scalarWord(e.i)})`;
       case 'const':
-        code = literal(e.v, e.dtype);
-        break;
+        return literal(e.v, e.dtype);
       case 'idx':
-        code = `i32(${coord(e.axis)})`;
-        break;
+        return `i32(${coord(e.axis)})`;
       case 'cast':
-        code = castWgsl(names.get(e.a)!, e.a.dtype, e.dtype);
-        break;
+        return castWgsl(operands[0]!, e.a.dtype, e.dtype);
       case 'call':
-        code = PRIMS[e.f](
-          e.args.map((a) => names.get(a)!),
-          e.args.map((a) => a.dtype),
-        );
-        break;
+        return PRIMS[e.f]([...operands], e.args.map((a) => a.dtype));
     }
-    const name = `t${n++}`;
-    names.set(e, name);
-    lines.push(`let ${name}: ${valueType(e.dtype)} = ${code};`);
-  }
-  roots.forEach((r, j) => lines.push(`let result${j} = ${names.get(r)!};`));
+  };
+  const { lines, results } = lowerToSsa(roots, emit, (name, e, code) => `let ${name}: ${valueType(e.dtype)} = ${code};`);
+  results.forEach((r, j) => lines.push(`let result${j} = ${r};`));
   return lines.join('\n  ');
 }
