@@ -1,2 +1,3 @@
-// Not built yet: this package is scaffolded so the layout is visible. It exports nothing.
-export {};
+// In progress: only the safetensors reader/writer exists so far (modules, layers, losses,
+// initialisers and optimizers come later).
+export * from './safetensors/index.js';
