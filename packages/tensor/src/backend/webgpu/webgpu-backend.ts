@@ -5,7 +5,7 @@ import type { Kernel, View } from '../kernel.js';
 import { type GpuContext, requestGpu } from './device.js';
 import { elementwiseProgram } from './kernels/elementwise.js';
 import { cumsumProgram, gatherProgram, scatterAddProgram, topkProgram } from './kernels/indexing.js';
-import { matmulProgram } from './kernels/matmul.js';
+import { type MatmulConfig, defaultMatmulConfig, matmulProgram } from './kernels/matmul.js';
 import type { Program } from './kernels/program.js';
 import { randomProgram } from './kernels/random.js';
 import { reduceProgram } from './kernels/reduce.js';
@@ -44,6 +44,8 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
   private readonly checks = new Map<number, string>();
   private nextCheck = 1;
   private readonly maxBinding: number;
+  /** The matmul kernel configuration in use: the adapter's default until tuned or set. */
+  matmulConfig: MatmulConfig;
   private readonly maxPerDim: number;
 
   static async create(): Promise<WebGPUBackend> {
@@ -54,6 +56,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     this.device = ctx.device;
     this.description = ctx.description;
     this.isSoftware = ctx.isSoftware;
+    this.matmulConfig = defaultMatmulConfig(ctx.isSoftware);
     this.maxBinding = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
     this.maxPerDim = this.device.limits.maxComputeWorkgroupsPerDimension;
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -126,7 +129,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
         p = reduceProgram(kernel.op, kernel.outer, inputs[0]!, outputs[0]!, lim);
         break;
       case 'matmul':
-        p = matmulProgram(inputs[0]!, inputs[1]!, outputs[0]!, lim);
+        p = matmulProgram(inputs[0]!, inputs[1]!, outputs[0]!, lim, this.matmulConfig);
         break;
       case 'gather':
         p = gatherProgram(kernel.dim, this.check(`${kernel.op}: index out of range along dimension ${kernel.dim}`), inputs[0]!, inputs[1]!, outputs[0]!, lim);
