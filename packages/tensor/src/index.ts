@@ -27,3 +27,6 @@ export * as expr from './expr.js';
 export { noGrad, enableGrad, isGradEnabled, gradients, sumToShape, GraphFreedError, type GradientOptions, type BackwardFn, record } from './autograd/tape.js';
 export { grad, valueAndGrad, vjp, type FunctionalOptions } from './autograd/functional.js';
 export { gradcheck, type GradcheckOptions, type GradcheckReport } from './autograd/gradcheck.js';
+export { autotuneMatmul, type AutotuneResult } from './tune.js';
+export { type MatmulConfig, MATMUL_CANDIDATES, defaultMatmulConfig } from './backend/webgpu/kernels/matmul.js';
+export { type ShapeClass, shapeClass } from './backend/webgpu/autotune.js';

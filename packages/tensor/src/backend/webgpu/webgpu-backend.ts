@@ -3,9 +3,10 @@ import { BackendError, DeviceLostError, IndexError, NonlinearError, OutOfMemoryE
 import type { Backend, BackendMemory } from '../backend.js';
 import type { Kernel, View } from '../kernel.js';
 import { type GpuContext, requestGpu } from './device.js';
+import { type TunedConfigs, configFromKey, loadTuned, shapeClass } from './autotune.js';
 import { elementwiseProgram } from './kernels/elementwise.js';
 import { cumsumProgram, gatherProgram, scatterAddProgram, topkProgram } from './kernels/indexing.js';
-import { type MatmulConfig, defaultMatmulConfig, matmulProgram } from './kernels/matmul.js';
+import { type MatmulConfig, defaultMatmulConfig, matmulDims, matmulProgram } from './kernels/matmul.js';
 import type { Program } from './kernels/program.js';
 import { randomProgram } from './kernels/random.js';
 import { reduceProgram } from './kernels/reduce.js';
@@ -44,12 +45,22 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
   private readonly checks = new Map<number, string>();
   private nextCheck = 1;
   private readonly maxBinding: number;
-  /** The matmul kernel configuration in use: the adapter's default until tuned or set. */
+  /** The matmul configuration where no tuned one applies: the adapter's default unless set. */
   matmulConfig: MatmulConfig;
+  /** Tuned configurations per shape class (from autotuneMatmul or the disk cache). */
+  tuned: TunedConfigs = {};
   private readonly maxPerDim: number;
 
   static async create(): Promise<WebGPUBackend> {
-    return new WebGPUBackend(await requestGpu());
+    const backend = new WebGPUBackend(await requestGpu());
+    backend.tuned = await loadTuned(backend.description);
+    return backend;
+  }
+
+  /** The matmul configuration for a problem: the tuned one for its shape class, else the default. */
+  matmulConfigFor(M: number, N: number, K: number): MatmulConfig {
+    const key = this.tuned[shapeClass(M, N, K)];
+    return (key && configFromKey(key)) || this.matmulConfig;
   }
 
   constructor(ctx: GpuContext) {
@@ -129,7 +140,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
         p = reduceProgram(kernel.op, kernel.outer, inputs[0]!, outputs[0]!, lim);
         break;
       case 'matmul':
-        p = matmulProgram(inputs[0]!, inputs[1]!, outputs[0]!, lim, this.matmulConfig);
+        p = matmulProgram(inputs[0]!, inputs[1]!, outputs[0]!, lim, this.matmulConfigFor(...matmulDims(inputs[0]!, outputs[0]!)));
         break;
       case 'gather':
         p = gatherProgram(kernel.dim, this.check(`${kernel.op}: index out of range along dimension ${kernel.dim}`), inputs[0]!, inputs[1]!, outputs[0]!, lim);
