@@ -30,3 +30,4 @@ export { gradcheck, type GradcheckOptions, type GradcheckReport } from './autogr
 export { autotuneMatmul, type AutotuneResult } from './tune.js';
 export { type MatmulConfig, MATMUL_CANDIDATES, defaultMatmulConfig } from './backend/webgpu/kernels/matmul.js';
 export { type ShapeClass, shapeClass } from './backend/webgpu/autotune.js';
+export { fuse, Sym, type FusedFn } from './ops/fuse.js';

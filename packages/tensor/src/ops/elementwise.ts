@@ -6,6 +6,7 @@ import { broadcastShapes } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { backendOf, empty, restride, runKernel, viewOf } from './core.js';
 import { isGradEnabled, record } from '../autograd/tape.js';
+import { Sym, symbolicMap } from './fuse.js';
 
 /**
  * Elementwise ops. Each is one expression over the primitives of expr.ts; the backends turn
@@ -22,6 +23,26 @@ const mul_ = (a: Expr, b: Expr): Expr => call('mul', a, b);
 const div_ = (a: Expr, b: Expr): Expr => call('div', a, b);
 const exp_ = (a: Expr): Expr => call('exp', a);
 const one = (like: Expr): Expr => litLike(1, like);
+
+/**
+ * The dtype an op computes in: the promotion of its typed operands (tensors, symbols), lifted
+ * by JS numbers as PyTorch lifts by Python scalars, then adjusted by `compute`.
+ */
+function commonDType(operands: readonly (Operand | Sym)[], compute: Compute, castTo: readonly (DType | null)[]): DType {
+  const typed = (o: unknown): o is { dtype: DType } => o instanceof Tensor || o instanceof Sym;
+  let dt: DType | null = null;
+  operands.forEach((o, i) => {
+    if (!castTo[i] && typed(o)) dt = dt ? promoteTypes(dt, o.dtype) : o.dtype;
+  });
+  operands.forEach((o, i) => {
+    if (castTo[i] || typed(o)) return;
+    const v = o as number | boolean;
+    dt = dt ? promoteWithScalar(dt, v) : typeof v === 'boolean' ? 'bool' : Number.isInteger(v) ? 'int32' : 'float32';
+  });
+  const common: DType = dt ?? 'float32';
+  if (compute === 'float') return floatTypeOf(common);
+  return compute === 'promote' ? common : compute;
+}
 
 /**
  * The derivative of an elementwise op, written with public ops so it can itself be
@@ -45,20 +66,11 @@ export interface MapOptions {
  */
 export function map(op: string, operands: readonly Operand[], compute: Compute, f: (...xs: Expr[]) => Expr, options: MapOptions = {}): Tensor {
   const castTo = options.castTo ?? [];
+  // Inside fuse(), operands are symbolic and the op only extends an expression.
+  if (operands.some((o) => o instanceof Sym)) return symbolicMap(op, operands, commonDType(operands, compute, castTo), f, castTo) as unknown as Tensor;
   const tensors = operands.filter((o): o is Tensor => o instanceof Tensor);
   const backend = backendOf(op, tensors);
-  let dt: DType | null = null;
-  operands.forEach((o, i) => {
-    if (castTo[i] || !(o instanceof Tensor)) return;
-    dt = dt ? promoteTypes(dt, o.dtype) : o.dtype;
-  });
-  operands.forEach((o, i) => {
-    if (castTo[i] || o instanceof Tensor) return;
-    dt = dt ? promoteWithScalar(dt, o) : typeof o === 'boolean' ? 'bool' : Number.isInteger(o) ? 'int32' : 'float32';
-  });
-  let common: DType = dt ?? 'float32';
-  if (compute === 'float') common = floatTypeOf(common);
-  else if (compute !== 'promote') common = compute;
+  const common = commonDType(operands, compute, castTo);
   const shape = broadcastShapes(op, ...tensors.map((t) => t.shape));
   const scalars: number[] = [];
   let nIn = 0;

@@ -38,6 +38,8 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
   private pass: GPUComputePassEncoder | null = null;
   private metaUsed = 0;
   private dispatches = 0;
+  /** Dispatches recorded since the backend started (for overhead measurements and fusion checks). */
+  dispatchCount = 0;
   private bytes = 0;
   private lostError: DeviceLostError | null = null;
   private deferred: NonlinearError[] = [];
@@ -197,6 +199,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     this.pass.dispatchWorkgroups(p.grid[0], p.grid[1], p.grid[2]);
     this.metaUsed += slot;
     this.dispatches++;
+    this.dispatchCount++;
   }
 
   flush(): void {
