@@ -41,7 +41,9 @@ export function decompose(lin: string, nd: number, shapeAt: number, views: reado
   const lines = [`var rem: u32 = ${lin};`];
   for (let d = nd - 1; d >= 0; d--) {
     const c = coordVar ? `${coordVar}${d}` : `c${d}`;
-    lines.push(`let ${c}: u32 = rem % M(${shapeAt + d}u); rem = rem / M(${shapeAt + d}u);`);
+    // The outermost coordinate is what remains: no division (integer division is costly on CPU Vulkan).
+    if (d === 0) lines.push(`let ${c}: u32 = rem;`);
+    else lines.push(`let ${c}: u32 = rem % M(${shapeAt + d}u); rem = rem / M(${shapeAt + d}u);`);
     for (const v of views) lines.push(`${v.ptr} += i32(${c}) * MI(${v.strideAt + d}u);`);
   }
   return lines.join('\n  ');
