@@ -29,5 +29,5 @@ export { grad, valueAndGrad, vjp, type FunctionalOptions } from './autograd/func
 export { gradcheck, type GradcheckOptions, type GradcheckReport } from './autograd/gradcheck.js';
 export { autotuneMatmul, type AutotuneResult } from './tune.js';
 export { type MatmulConfig, MATMUL_CANDIDATES, defaultMatmulConfig } from './backend/webgpu/kernels/matmul.js';
-export { type ShapeClass, shapeClass } from './backend/webgpu/autotune.js';
+export { type ShapeClass, type TunedConfigs, shapeClass } from './backend/webgpu/autotune.js';
 export { fuse, Sym, type FusedFn } from './ops/fuse.js';

@@ -7,7 +7,7 @@ import type { Expr } from '../expr.js';
  */
 export type Kernel =
   /**
-   * outputs[j][i] = exprs[j](inputs at i) over the output shape; expressions read inputs by
+   * Output j at element i is expression j of the inputs at i, over the output shape; expressions read inputs by
    * position and may share nodes. An output may alias an input with the same layout (in-place
    * updates such as an optimizer step).
    */
