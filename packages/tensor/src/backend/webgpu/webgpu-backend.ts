@@ -15,6 +15,9 @@ import { metaBytes, storageType } from './wgsl.js';
 
 /** Bytes of meta per command batch; each dispatch takes a 256-byte-aligned slot. */
 const META_CAPACITY = 1 << 16;
+/** Rows at least this long, in reductions with fewer rows than TWO_PASS_MAX_ROWS, reduce in two passes. */
+const TWO_PASS_MIN_ROW = 16384;
+const TWO_PASS_MAX_ROWS = 64;
 /** Dispatches recorded before a batch is submitted even if nobody reads. */
 const MAX_BATCH = 128;
 
@@ -139,6 +142,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
         p = elementwiseProgram(kernel.exprs, inputs, outputs, scalars, lim);
         break;
       case 'reduce':
+        if (this.reduceInTwoPasses(kernel, inputs[0]!, outputs[0]!)) return;
         p = reduceProgram(kernel.op, kernel.outer, inputs[0]!, outputs[0]!, lim);
         break;
       case 'matmul':
@@ -161,6 +165,24 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
         break;
     }
     this.record(p);
+  }
+
+  /**
+   * Long rows with few outputs would leave most of the device idle with one workgroup per row:
+   * fold chunks of each row in parallel into partials, then fold the partials.
+   */
+  private reduceInTwoPasses(kernel: Extract<Kernel, { kind: 'reduce' }>, x: View<GpuBuffer>, out: View<GpuBuffer>): boolean {
+    if (kernel.op === 'argmax' || kernel.op === 'argmin') return false;
+    const nOut = x.shape.slice(0, kernel.outer).reduce((a, b) => a * b, 1);
+    const nIn = x.shape.slice(kernel.outer).reduce((a, b) => a * b, 1);
+    if (nIn < TWO_PASS_MIN_ROW || nOut >= TWO_PASS_MAX_ROWS) return false;
+    const chunks = Math.min(256, Math.ceil(nIn / 4096));
+    const partial = this.pool.acquire(nOut * chunks * 4);
+    const partials: View<GpuBuffer> = { buffer: partial, dtype: x.dtype, shape: [nOut, chunks], strides: [chunks, 1], offset: 0 };
+    this.record(reduceProgram(kernel.op, kernel.outer, x, partials, this.maxPerDim, chunks));
+    this.record(reduceProgram(kernel.op, 1, partials, out, this.maxPerDim));
+    this.pool.release(partial);
+    return true;
   }
 
   private check(description: string): number {

@@ -11,16 +11,18 @@ const WG = 64;
  * elements, then a tree in workgroup memory combines the shares (pairwise, so long sums keep
  * their accuracy). Arg-reductions carry (value, index) and prefer the lower index on ties.
  */
-export function reduceProgram(op: ReduceOp, nOuterDims: number, x: View<GpuBuffer>, out: View<GpuBuffer>, maxPerDim: number): Program {
+export function reduceProgram(op: ReduceOp, nOuterDims: number, x: View<GpuBuffer>, out: View<GpuBuffer>, maxPerDim: number, chunks = 1): Program {
   const outerShape = x.shape.slice(0, nOuterDims);
   const innerShape = x.shape.slice(nOuterDims);
   const no = outerShape.length;
   const ni = innerShape.length;
   const nOut = outerShape.reduce((a, b) => a * b, 1);
   const nIn = innerShape.reduce((a, b) => a * b, 1);
-  const meta = [nOut, nIn, x.offset, out.offset, ...outerShape, ...x.strides.slice(0, no), ...innerShape, ...x.strides.slice(no)];
+  // With chunks > 1 each workgroup folds one chunk of a row and `out` receives [nOut, chunks] partials.
+  const chunk = Math.ceil(nIn / chunks);
+  const meta = [nOut, nIn, x.offset, out.offset, ...outerShape, ...x.strides.slice(0, no), ...innerShape, ...x.strides.slice(no), chunk, chunks];
   const source = reduceSource(op, x.dtype, out.dtype, no, ni, meta.length);
-  return { source, meta, grid: grid2d(nOut, maxPerDim), outputs: [out], inputs: [x] };
+  return { source, meta, grid: grid2d(nOut * chunks, maxPerDim), outputs: [out], inputs: [x] };
 }
 
 const cache = new Map<string, string>();
@@ -84,13 +86,17 @@ var<workgroup> si: array<u32, ${WG}>;
 ${arg ? `fn wins(a: ${T}, ia: u32, b: ${T}, ib: u32) -> bool {\n  ${combine}\n}` : `fn comb(a: ${T}, b: ${T}) -> ${T} { ${combine} }`}
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let o = wid.x + wid.y * nwg.x;
-  if (o >= M(0u)) { return; }
-  let n = M(1u);
+  let w = wid.x + wid.y * nwg.x;
+  let chunk = M(${words - 2}u);
+  let chunks = M(${words - 1}u);
+  if (w >= M(0u) * chunks) { return; }
+  let o = w / chunks;
+  let c = w % chunks;
+  let n = min(M(1u), (c + 1u) * chunk);
   ${outerLines.join('\n  ')}
   var acc: ${T} = ${identity};
   var ai: u32 = 0xffffffffu;
-  for (var j: u32 = lid; j < n; j += ${WG}u) {
+  for (var j: u32 = c * chunk + lid; j < n; j += ${WG}u) {
     ${innerLines.join('\n    ')}
     let v = x[off];
     ${arg ? 'if (ai == 0xffffffffu || wins(v, j, acc, ai)) { acc = v; ai = j; }' : 'acc = comb(acc, v);'}
@@ -105,7 +111,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     workgroupBarrier();
   }
   if (lid == 0u) {
-    out[M(3u) + o] = ${arg ? 'i32(si[0])' : outType === inType ? 'sv[0]' : `${storageType(outType)}(sv[0])`};
+    out[M(3u) + w] = ${arg ? 'i32(si[0])' : outType === inType ? 'sv[0]' : `${storageType(outType)}(sv[0])`};
   }
 }`;
   cache.set(key, src);
