@@ -1,0 +1,156 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { describe, expect, test } from 'vitest';
+import { barErrors, lineBand, logLogScatter, renderSvg } from './figures.js';
+import { fitPowerLaw, median, quantile, std } from './stats.js';
+import { summarizeKernels } from './suites/kernels.js';
+import type { UnitRecord } from './suite.js';
+import { runCli, tempDir } from './test-util/cli.js';
+
+/** Parses an SVG strictly: well-formed XML whose root is <svg> with a size and drawn marks. */
+function checkSvg(svg: string): void {
+  const valid = XMLValidator.validate(svg);
+  expect(valid, JSON.stringify(valid)).toBe(true);
+  const doc = new XMLParser({ ignoreAttributes: false }).parse(svg) as { svg?: Record<string, unknown> };
+  expect(doc.svg).toBeDefined();
+  expect(Number(doc.svg!['@_width'])).toBeGreaterThan(100);
+  expect(Number(doc.svg!['@_height'])).toBeGreaterThan(100);
+  expect(svg).toMatch(/<path [^>]*d="M/);
+}
+
+describe('figures', () => {
+  test('line with a seed band, log-log scatter with a fit, bars with error bars: each renders to a well-formed SVG', async () => {
+    const band = lineBand(
+      [0, 1, 2].flatMap((seed) => [1, 2, 3, 4].map((x) => ({ x, y: 1 / x + 0.01 * seed, seed, series: 'a' }))),
+      { title: 'loss', xTitle: 'step', yTitle: 'loss' },
+    );
+    const { spec: scatter, fits } = logLogScatter(
+      [1, 10, 100, 1000].map((x) => ({ x, y: 3 * x ** -0.5 })),
+      { title: 'rate', xTitle: 'n', yTitle: 'error' },
+    );
+    expect(fits[0]!.slope).toBeCloseTo(-0.5, 10);
+    const bars = barErrors(
+      [1, 2, 3, 4, 5].flatMap((v) => [
+        { category: 'm256', group: 'cpu', value: v },
+        { category: 'm256', group: 'webgpu', value: 10 * v },
+      ]),
+      { title: 'bars', yTitle: 'GFLOP/s' },
+    );
+    for (const spec of [band, scatter, bars]) checkSvg(await renderSvg(spec));
+    // The bar chart carries the median and the interquartile range of the samples.
+    const values = (bars.data as { values: { group: string; median: number; q25: number; q75: number }[] }).values;
+    expect(values.find((v) => v.group === 'webgpu')).toMatchObject({ median: 30, q25: 20, q75: 40 });
+  });
+
+  test('stats', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    expect(quantile([1, 2, 3, 4, 5], 0.25)).toBe(2);
+    expect(std([1, 1, 1])).toBe(0);
+    expect(std([1, 3])).toBeCloseTo(Math.SQRT2, 12);
+    const fit = fitPowerLaw([1, 2, 4, 8], [5, 20, 80, 320]);
+    expect(fit.slope).toBeCloseTo(2, 12);
+    expect(fit.r2).toBeCloseTo(1, 12);
+  });
+});
+
+describe('kernels summary', () => {
+  const record = (backend: string, workload: string, kind: string, samples: number[], higherIsBetter = true): UnitRecord => ({
+    suite: 'kernels',
+    unit: `${backend}/${workload}/seed-0`,
+    params: {},
+    elapsedMs: 1,
+    finishedAt: '',
+    data: { backend, workload, kind, metric: kind === 'overhead' ? 'us/op' : 'GFLOP/s', samples, medianMs: 1, work: 1e6, higherIsBetter },
+  });
+
+  test('ratios against cpu: rates divide by cpu, costs are cpu over the backend', () => {
+    const s = summarizeKernels(
+      [
+        record('webgpu', 'matmul-256', 'matmul', [8, 10, 12]),
+        record('cpu', 'matmul-256', 'matmul', [1, 2, 3]),
+        record('webgpu', 'overhead-chain-50', 'overhead', [90, 100, 110], false),
+        record('cpu', 'overhead-chain-50', 'overhead', [4, 5, 6], false),
+      ],
+      3,
+      1,
+      ['webgpu', 'cpu'],
+    );
+    expect(s.tables[0]!.columns).toEqual(['workload', 'metric', 'webgpu', 'cpu', 'webgpu × cpu']);
+    expect(s.tables[0]!.rows).toEqual([
+      ['matmul-256', 'GFLOP/s', '10', '2', '5'],
+      ['overhead-chain-50', 'us/op', '100', '5', '0.05'],
+    ]);
+    expect(s.rows.find((r) => r.backend === 'webgpu' && r.kind === 'matmul')!.x_cpu).toBe(5);
+    expect(s.figures.map((f) => f.name)).toContain('gflops');
+  });
+
+  test('without cpu in the run there are no ratio columns', () => {
+    const s = summarizeKernels([record('webgpu', 'matmul-256', 'matmul', [8, 10, 12])], 3, 1, ['webgpu']);
+    expect(s.tables[0]!.columns).toEqual(['workload', 'metric', 'webgpu']);
+    expect(s.tables[0]!.caption).toContain('run with --backend auto');
+  });
+});
+
+describe('run directory and report', () => {
+  test('a sleep run writes config, records, summary, report and figures; `report DIR` rewrites them', async () => {
+    const out = tempDir();
+    const r = await runCli(['sleep', '--steps', '6', '--seeds', '3', '--ms', '0', '--plots', '--out', out, '--run-id', 'r']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^\[ 1\/18\] sleep seed-0\/step-0 {2}loss 1\.\d+ {2}\(\d+ ms\)$/m);
+    const dir = join(out, 'sleep', 'r');
+    for (const f of ['config.json', 'results.jsonl', 'summary.csv', 'report.md', 'sleep-loss.svg', 'sleep-loss.vl.json', 'sleep-loss-loglog.svg', 'sleep-loss-loglog.vl.json']) {
+      expect(existsSync(join(dir, f)), f).toBe(true);
+    }
+    checkSvg(readFileSync(join(dir, 'sleep-loss.svg'), 'utf8'));
+    checkSvg(readFileSync(join(dir, 'sleep-loss-loglog.svg'), 'utf8'));
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(config.suites[0].options).toEqual({ steps: 6, ms: 0, curve: 'power', plots: true });
+    expect(config.options).toMatchObject({ mode: 'full', backend: 'auto', seeds: 3, shard: null });
+    expect(config.versions.node).toBe(process.version);
+    expect(config.git).toHaveProperty('commit');
+    const report = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(report).toContain('## Setup');
+    expect(report).toContain('## sleep');
+    expect(report).toContain('![Loss curve with seed band](sleep-loss.svg)');
+    expect(report).toContain('| steps | `6` | units per seed |');
+    expect(readFileSync(join(dir, 'summary.csv'), 'utf8').split('\n')[0]).toBe('suite,unit,seed,step,loss');
+
+    rmSync(join(dir, 'report.md'));
+    rmSync(join(dir, 'sleep-loss.svg'));
+    const again = await runCli(['report', dir]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toBe(report);
+    checkSvg(readFileSync(join(dir, 'sleep-loss.svg'), 'utf8'));
+  });
+
+  test('a tiny kernels run on cpu: table, bar chart with error bars, ratios absent without a second backend', async () => {
+    const out = tempDir();
+    const args = ['--backend', 'cpu', '--matmul-sizes', '8,16', '--transformer', '4,8,16', '--elementwise-size', '256', '--chain', '4', '--softmax', '8,8', '--reps', '3', '--warmup', '1'];
+    const r = await runCli(['kernels', ...args, '--out', out, '--run-id', 'k']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\| matmul-16 \| GFLOP\/s \| [\d.]+ \|/);
+    const dir = join(out, 'kernels', 'k');
+    const report = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(report).toContain('### Kernels');
+    expect(report).toContain('There is no paper to compare with');
+    expect(report).toContain('![Matmul GFLOP/s per backend](kernels-gflops.svg)');
+    expect(report).toContain('**cpu**: cpu');
+    checkSvg(readFileSync(join(dir, 'kernels-gflops.svg'), 'utf8'));
+    const spec = JSON.parse(readFileSync(join(dir, 'kernels-gflops.vl.json'), 'utf8'));
+    expect(spec.layer.map((l: { mark: { type: string } }) => l.mark.type)).toEqual(['bar', 'rule']);
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(config.backends).toEqual(['cpu']);
+    expect(config.adapters.cpu).toMatch(/cpu/);
+    expect(config.suites[0].units).toEqual([
+      'cpu/matmul-8/seed-0',
+      'cpu/matmul-16/seed-0',
+      'cpu/matmul-transformer-4x8x16/seed-0',
+      'cpu/unary-neg-256/seed-0',
+      'cpu/binary-add-256/seed-0',
+      'cpu/overhead-chain-4/seed-0',
+      'cpu/softmax-8x8/seed-0',
+    ]);
+  });
+});
