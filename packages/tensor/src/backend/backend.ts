@@ -7,6 +7,7 @@ export interface BackendMemory {
   readonly bytesInUse: number;
   /** Bytes sitting in the reuse pool (webgpu), free for the next allocation of their size class. */
   readonly pooledBytes: number;
+  /** Buffers in the reuse pool. */
   readonly pooledBuffers: number;
 }
 
@@ -15,13 +16,17 @@ export interface BackendMemory {
  * (shapes, broadcasting, autograd, the op library) is backend-independent.
  */
 export interface Backend<B = unknown> {
+  /** 'cpu' or 'webgpu'. */
   readonly name: 'cpu' | 'webgpu';
   /** Human-readable description of the device (adapter vendor and architecture for webgpu). */
   readonly description: string;
+  /** Whether tensors of `dtype` can live here (webgpu has no float64). */
   supportsDType(dtype: DType): boolean;
   /** A buffer for `size` elements of `dtype`; contents undefined. */
   alloc(size: number, dtype: DType, op: string): B;
+  /** Returns a buffer; on webgpu it is reused only after the work reading it was submitted. */
   free(buffer: B): void;
+  /** Uploads `data` to the start of `buffer`. */
   write(buffer: B, dtype: DType, data: TypedArray): void;
   /** Reads `size` elements starting at element `offset`. Resolves after all queued work. */
   read(buffer: B, dtype: DType, offset: number, size: number): Promise<TypedArray>;
@@ -29,6 +34,7 @@ export interface Backend<B = unknown> {
   run(kernel: Kernel, inputs: readonly View<B>[], outputs: readonly View<B>[], scalars?: readonly number[]): void;
   /** Submits recorded work (webgpu batches; cpu runs eagerly). */
   flush(): void;
+  /** Bytes in use and pooled. */
   memory(): BackendMemory;
   /** Synchronous read, where the backend can (cpu). */
   readSync?(buffer: B, dtype: DType, offset: number, size: number): TypedArray;

@@ -6,34 +6,91 @@ import type { Expr } from '../expr.js';
  * a composition of them; a new backend implements this list and nothing else.
  */
 export type Kernel =
-  /**
-   * Output j at element i is expression j of the inputs at i, over the output shape; expressions read inputs by
-   * position and may share nodes. An output may alias an input with the same layout (in-place
-   * updates such as an optimizer step).
-   */
-  | { readonly kind: 'elementwise'; readonly exprs: readonly Expr[] }
-  /** Reduces the trailing `inner` dims of the input view into one output element per outer index. */
-  | { readonly kind: 'reduce'; readonly op: ReduceOp; readonly outer: number; readonly inner: number }
-  /** Batched matrix product of two views [...batch, M, K] x [...batch, K, N] -> contiguous out. */
-  | { readonly kind: 'matmul' }
-  /** out[c] = x[c with c[dim] = index[c]] over the index's shape (x and index views of equal rank). */
-  | { readonly kind: 'gather'; readonly dim: number; readonly op: string }
-  /** out[c with c[dim] = index[c]] += src[c] over the index's shape; out already holds the base values. */
-  | { readonly kind: 'scatterAdd'; readonly dim: number; readonly op: string }
-  /** Inclusive prefix sum along the last dim of the input view into a contiguous output. */
-  | { readonly kind: 'cumsum' }
-  /** The k largest (or smallest) values along the last dim, sorted, with their indices. */
-  | { readonly kind: 'topk'; readonly k: number; readonly largest: boolean }
-  /** Counter-based random numbers: element i of a call draws Philox4x32-10 at counter (i, offset). */
-  | { readonly kind: 'random'; readonly dist: 'uniform' | 'normal' | 'randint'; readonly seed: readonly [number, number]; readonly offset: number };
+  | ElementwiseKernel
+  | ReduceKernel
+  | MatmulKernel
+  | GatherKernel
+  | ScatterAddKernel
+  | CumsumKernel
+  | TopkKernel
+  | RandomKernel;
 
+/**
+ * Output j at element i is expression j of the inputs at element i, over the output shape.
+ * Expressions read inputs by position and may share nodes. An output may alias an input with
+ * the same layout (in-place updates such as an optimizer step).
+ */
+export interface ElementwiseKernel {
+  readonly kind: 'elementwise';
+  /** One expression per output. */
+  readonly exprs: readonly Expr[];
+}
+
+/** Reduces the trailing `inner` dims of the input view into one output element per outer index. */
+export interface ReduceKernel {
+  readonly kind: 'reduce';
+  readonly op: ReduceOp;
+  /** How many leading dims of the input view are kept (the output's dims). */
+  readonly outer: number;
+  /** How many trailing dims are reduced. */
+  readonly inner: number;
+}
+
+/** Batched matrix product of two views [...batch, M, K] x [...batch, K, N] into a contiguous output. */
+export interface MatmulKernel {
+  readonly kind: 'matmul';
+}
+
+/** out[c] = x[c with c[dim] = index[c]] over the index's shape (x and index views of equal rank). */
+export interface GatherKernel {
+  readonly kind: 'gather';
+  readonly dim: number;
+  /** The public op, named in an out-of-range error. */
+  readonly op: string;
+}
+
+/** out[c with c[dim] = index[c]] += src[c] over the index's shape; out already holds the base values. */
+export interface ScatterAddKernel {
+  readonly kind: 'scatterAdd';
+  readonly dim: number;
+  /** The public op, named in an out-of-range error. */
+  readonly op: string;
+}
+
+/** Inclusive prefix sum along the last dim of the input view into a contiguous output. */
+export interface CumsumKernel {
+  readonly kind: 'cumsum';
+}
+
+/** The k largest (or smallest) values along the last dim, sorted, with their indices. */
+export interface TopkKernel {
+  readonly kind: 'topk';
+  readonly k: number;
+  /** Largest first (true) or smallest first. */
+  readonly largest: boolean;
+}
+
+/** Counter-based random numbers: element i of a call draws Philox4x32-10 at counter (i, offset). */
+export interface RandomKernel {
+  readonly kind: 'random';
+  readonly dist: 'uniform' | 'normal' | 'randint';
+  /** The two key words of the seed. */
+  readonly seed: readonly [number, number];
+  /** The call number: distinct calls draw distinct streams. */
+  readonly offset: number;
+}
+
+/** How a reduction folds: arg-reductions produce int32 indices (the first on ties; NaN wins). */
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
 
 /** A strided window onto a buffer: what a kernel reads or writes. Strides and offset are in elements. */
 export interface View<B = unknown> {
+  /** The backend's buffer handle. */
   readonly buffer: B;
   readonly dtype: DType;
   readonly shape: readonly number[];
+  /** Elements to step per index of each dim (0 for a broadcast dim). */
   readonly strides: readonly number[];
+  /** Element offset of index (0, ..., 0). */
   readonly offset: number;
 }

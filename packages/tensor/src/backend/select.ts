@@ -3,7 +3,9 @@ import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/cpu-backend.js';
 import { WebGPUBackend } from './webgpu/webgpu-backend.js';
 
+/** A backend by name. */
 export type BackendName = 'webgpu' | 'cpu';
+/** A backend, or `auto`: webgpu when an adapter exists, else cpu. */
 export type BackendChoice = BackendName | 'auto';
 
 const ready = new Map<BackendName, Backend>();

@@ -11,6 +11,7 @@ import * as H from './math.js';
 
 /** A cpu buffer is a typed array of its dtype; bool is a Uint8Array of 0/1. */
 export interface CpuBuffer {
+  /** The elements, replaced by an empty array once freed. */
   data: TypedArray;
 }
 
@@ -23,11 +24,13 @@ const MAX_ELEMENTS = 2 ** 31 - 1;
  * Slow, simple and exact enough to check the webgpu backend and gradients against.
  */
 export class CpuBackend implements Backend<CpuBuffer> {
+  /** {@inheritDoc Backend.name} */
   readonly name = 'cpu' as const;
   readonly description = 'cpu (JavaScript reference kernels)';
   private bytes = 0;
   private readonly compiled = new Map<string, ElementwiseFn>();
 
+  /** Every dtype, float64 included. */
   supportsDType(_dtype: DType): boolean {
     return true;
   }
@@ -44,11 +47,13 @@ export class CpuBackend implements Backend<CpuBuffer> {
     return { data };
   }
 
+  /** {@inheritDoc Backend.free} */
   free(buffer: CpuBuffer): void {
     this.bytes -= buffer.data.byteLength;
     buffer.data = new Float32Array(0);
   }
 
+  /** {@inheritDoc Backend.write} */
   write(buffer: CpuBuffer, _dtype: DType, data: TypedArray): void {
     buffer.data.set(data);
   }
@@ -63,6 +68,7 @@ export class CpuBackend implements Backend<CpuBuffer> {
 
   flush(): void {}
 
+  /** {@inheritDoc Backend.memory} */
   memory(): BackendMemory {
     return { bytesInUse: this.bytes, pooledBytes: 0, pooledBuffers: 0 };
   }

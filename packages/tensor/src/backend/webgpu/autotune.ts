@@ -22,6 +22,7 @@ export const CLASS_SHAPES: Record<ShapeClass, [number, number, number]> = {
   large: [1024, 1024, 1024],
 };
 
+/** The chosen matmul configuration (its key) per shape class. */
 export type TunedConfigs = Partial<Record<ShapeClass, string>>;
 
 export function configFromKey(key: string): MatmulConfig | undefined {

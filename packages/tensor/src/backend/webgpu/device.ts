@@ -4,7 +4,9 @@ import { BackendError } from '../../errors.js';
 export interface GpuContext {
   readonly device: GPUDevice;
   readonly adapterInfo: GPUAdapterInfo;
+  /** Vendor, architecture, device and driver description joined: the key of tuned configurations. */
   readonly description: string;
+  /** True on CPU-emulated adapters (lavapipe, SwiftShader). */
   readonly isSoftware: boolean;
 }
 

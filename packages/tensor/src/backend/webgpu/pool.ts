@@ -1,6 +1,7 @@
 /** A GPU buffer owned by the pool, with the size class it was allocated for. */
 export interface GpuBuffer {
   readonly buffer: GPUBuffer;
+  /** The size class the buffer was created with (at least the requested size). */
   readonly bytes: number;
 }
 

@@ -1,7 +1,7 @@
 import type { DType, TypedArray } from '../../dtype.js';
 import { BackendError, DeviceLostError, IndexError, NonlinearError, OutOfMemoryError } from '../../errors.js';
 import type { Backend, BackendMemory } from '../backend.js';
-import type { Kernel, View } from '../kernel.js';
+import type { Kernel, ReduceKernel, View } from '../kernel.js';
 import { type GpuContext, requestGpu } from './device.js';
 import { type TunedConfigs, configFromKey, loadTuned, shapeClass } from './autotune.js';
 import { elementwiseProgram } from './kernels/elementwise.js';
@@ -28,9 +28,12 @@ const MAX_BATCH = 128;
  * out-of-range index found by a kernel, device loss) are raised as typed errors at the next read.
  */
 export class WebGPUBackend implements Backend<GpuBuffer> {
+  /** {@inheritDoc Backend.name} */
   readonly name = 'webgpu' as const;
   readonly description: string;
+  /** The WebGPU device every buffer and pipeline belongs to. */
   readonly device: GPUDevice;
+  /** True on CPU-emulated adapters (lavapipe, SwiftShader), where kernels are tuned differently. */
   readonly isSoftware: boolean;
   private readonly pool: BufferPool;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -56,6 +59,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
   tuned: TunedConfigs = {};
   private readonly maxPerDim: number;
 
+  /** Requests an adapter and device and loads the adapter's tuned kernel configurations. */
   static async create(): Promise<WebGPUBackend> {
     const backend = new WebGPUBackend(await requestGpu());
     backend.tuned = await loadTuned(backend.description);
@@ -92,6 +96,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     });
   }
 
+  /** Every dtype but float64 (WGSL has no 64-bit floats). */
   supportsDType(dtype: DType): boolean {
     return dtype !== 'float64';
   }
@@ -121,11 +126,13 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     return b;
   }
 
+  /** {@inheritDoc Backend.free} */
   free(buffer: GpuBuffer): void {
     this.bytes -= buffer.bytes;
     this.pool.release(buffer);
   }
 
+  /** {@inheritDoc Backend.write} */
   write(buffer: GpuBuffer, dtype: DType, data: TypedArray): void {
     this.alive();
     if (data.length === 0) return;
@@ -171,7 +178,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
    * Long rows with few outputs would leave most of the device idle with one workgroup per row:
    * fold chunks of each row in parallel into partials, then fold the partials.
    */
-  private reduceInTwoPasses(kernel: Extract<Kernel, { kind: 'reduce' }>, x: View<GpuBuffer>, out: View<GpuBuffer>): boolean {
+  private reduceInTwoPasses(kernel: ReduceKernel, x: View<GpuBuffer>, out: View<GpuBuffer>): boolean {
     if (kernel.op === 'argmax' || kernel.op === 'argmin') return false;
     const nOut = x.shape.slice(0, kernel.outer).reduce((a, b) => a * b, 1);
     const nIn = x.shape.slice(kernel.outer).reduce((a, b) => a * b, 1);
@@ -292,6 +299,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     if (errs.length) throw errs[0]!;
   }
 
+  /** {@inheritDoc Backend.memory} */
   memory(): BackendMemory {
     return { bytesInUse: this.bytes, pooledBytes: this.pool.pooledBytes + this.pool.pendingBytes, pooledBuffers: this.pool.pooledBuffers };
   }
