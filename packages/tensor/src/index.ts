@@ -5,7 +5,7 @@ export { type Shape, broadcastShapes, sizeOf } from './shape.js';
 export { tidy, keep, dispose, memory, type MemoryInfo, type Tracked, type Disposable } from './memory.js';
 export { setBackend, getBackend, initBackend, backendByName, type BackendName, type BackendChoice } from './backend/select.js';
 export type { Backend, BackendMemory } from './backend/backend.js';
-export type { Kernel, View, ReduceOp } from './backend/kernel.js';
+export type { Kernel, View, ReduceOp, ElementwiseKernel, ReduceKernel, MatmulKernel, GatherKernel, ScatterAddKernel, CumsumKernel, TopkKernel, RandomKernel } from './backend/kernel.js';
 export { CpuBackend, type CpuBuffer } from './backend/cpu/cpu-backend.js';
 export { WebGPUBackend } from './backend/webgpu/webgpu-backend.js';
 export type { GpuBuffer } from './backend/webgpu/pool.js';

@@ -21,6 +21,7 @@ export type Kernel =
  * the same layout (in-place updates such as an optimizer step).
  */
 export interface ElementwiseKernel {
+  /** Discriminant. */
   readonly kind: 'elementwise';
   /** One expression per output. */
   readonly exprs: readonly Expr[];
@@ -28,7 +29,9 @@ export interface ElementwiseKernel {
 
 /** Reduces the trailing `inner` dims of the input view into one output element per outer index. */
 export interface ReduceKernel {
+  /** Discriminant. */
   readonly kind: 'reduce';
+  /** How to fold. */
   readonly op: ReduceOp;
   /** How many leading dims of the input view are kept (the output's dims). */
   readonly outer: number;
@@ -38,12 +41,15 @@ export interface ReduceKernel {
 
 /** Batched matrix product of two views [...batch, M, K] x [...batch, K, N] into a contiguous output. */
 export interface MatmulKernel {
+  /** Discriminant. */
   readonly kind: 'matmul';
 }
 
 /** out[c] = x[c with c[dim] = index[c]] over the index's shape (x and index views of equal rank). */
 export interface GatherKernel {
+  /** Discriminant. */
   readonly kind: 'gather';
+  /** The indexed dimension. */
   readonly dim: number;
   /** The public op, named in an out-of-range error. */
   readonly op: string;
@@ -51,7 +57,9 @@ export interface GatherKernel {
 
 /** out[c with c[dim] = index[c]] += src[c] over the index's shape; out already holds the base values. */
 export interface ScatterAddKernel {
+  /** Discriminant. */
   readonly kind: 'scatterAdd';
+  /** The indexed dimension. */
   readonly dim: number;
   /** The public op, named in an out-of-range error. */
   readonly op: string;
@@ -59,12 +67,15 @@ export interface ScatterAddKernel {
 
 /** Inclusive prefix sum along the last dim of the input view into a contiguous output. */
 export interface CumsumKernel {
+  /** Discriminant. */
   readonly kind: 'cumsum';
 }
 
 /** The k largest (or smallest) values along the last dim, sorted, with their indices. */
 export interface TopkKernel {
+  /** Discriminant. */
   readonly kind: 'topk';
+  /** How many values per line. */
   readonly k: number;
   /** Largest first (true) or smallest first. */
   readonly largest: boolean;
@@ -72,7 +83,9 @@ export interface TopkKernel {
 
 /** Counter-based random numbers: element i of a call draws Philox4x32-10 at counter (i, offset). */
 export interface RandomKernel {
+  /** Discriminant. */
   readonly kind: 'random';
+  /** Uniform floats, normal floats (Box-Muller) or uniform integers. */
   readonly dist: 'uniform' | 'normal' | 'randint';
   /** The two key words of the seed. */
   readonly seed: readonly [number, number];
@@ -87,7 +100,9 @@ export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
 export interface View<B = unknown> {
   /** The backend's buffer handle. */
   readonly buffer: B;
+  /** The element type of the buffer. */
   readonly dtype: DType;
+  /** The view's shape (the op's broadcast shape for inputs read with stride 0). */
   readonly shape: readonly number[];
   /** Elements to step per index of each dim (0 for a broadcast dim). */
   readonly strides: readonly number[];
