@@ -2,7 +2,9 @@ import { BackendError } from '../../errors.js';
 
 /** What the runtime found: the device and a description of the adapter it came from. */
 export interface GpuContext {
+  /** The device, created with the adapter's largest buffer limits. */
   readonly device: GPUDevice;
+  /** What the adapter says about itself. */
   readonly adapterInfo: GPUAdapterInfo;
   /** Vendor, architecture, device and driver description joined: the key of tuned configurations. */
   readonly description: string;

@@ -1,5 +1,6 @@
 /** A GPU buffer owned by the pool, with the size class it was allocated for. */
 export interface GpuBuffer {
+  /** The WebGPU buffer (storage, copy source and destination). */
   readonly buffer: GPUBuffer;
   /** The size class the buffer was created with (at least the requested size). */
   readonly bytes: number;
