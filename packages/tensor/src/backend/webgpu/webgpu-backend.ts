@@ -18,6 +18,8 @@ const META_CAPACITY = 1 << 16;
 /** Rows at least this long, in reductions with fewer rows than TWO_PASS_MAX_ROWS, reduce in two passes. */
 const TWO_PASS_MIN_ROW = 16384;
 const TWO_PASS_MAX_ROWS = 64;
+/** Bind groups kept for reuse (least recently used are dropped first). */
+const BIND_GROUP_CACHE = 4096;
 /** Dispatches recorded before a batch is submitted even if nobody reads. */
 const MAX_BATCH = 128;
 
@@ -37,6 +39,10 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
   readonly isSoftware: boolean;
   private readonly pool: BufferPool;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly pipelineIds = new Map<GPUComputePipeline, number>();
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
   private readonly metaCpu = new Uint32Array(META_CAPACITY / 4);
   private readonly metaGpu: GPUBuffer;
   private readonly errBuffer: GPUBuffer;
@@ -204,8 +210,40 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
       const module = this.device.createShaderModule({ code: source });
       p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
       this.pipelines.set(source, p);
+      this.pipelineIds.set(p, this.pipelineIds.size + 1);
     }
     return p;
+  }
+
+  /**
+   * Bind groups are cached by pipeline, meta slot and buffers: a training step replays the same
+   * dispatches on the same pooled buffers, so after the first step most lookups hit and the
+   * per-op cost of creating a bind group disappears.
+   */
+  private bindGroup(pipeline: GPUComputePipeline, p: Program, words: number): GPUBindGroup {
+    const views = [...p.outputs, ...p.inputs];
+    let key = `${this.pipelineIds.get(pipeline)}:${this.metaUsed}:${words}:${p.checksIndices ? 1 : 0}`;
+    for (const v of views) key += `:${this.bufferId(v.buffer.buffer)}`;
+    const hit = this.bindGroups.get(key);
+    if (hit) {
+      this.bindGroups.delete(key);
+      this.bindGroups.set(key, hit);
+      return hit;
+    }
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.metaGpu, offset: this.metaUsed, size: metaBytes(words) } }];
+    let b = 1;
+    for (const v of views) entries.push({ binding: b++, resource: { buffer: v.buffer.buffer } });
+    if (p.checksIndices) entries.push({ binding: b++, resource: { buffer: this.errBuffer } });
+    const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    this.bindGroups.set(key, group);
+    if (this.bindGroups.size > BIND_GROUP_CACHE) this.bindGroups.delete(this.bindGroups.keys().next().value!);
+    return group;
+  }
+
+  private bufferId(b: GPUBuffer): number {
+    let id = this.bufferIds.get(b);
+    if (id === undefined) this.bufferIds.set(b, (id = this.nextBufferId++));
+    return id;
   }
 
   private record(p: Program): void {
@@ -218,11 +256,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     const at = this.metaUsed / 4;
     for (let i = 0; i < words; i++) this.metaCpu[at + i] = p.meta[i]! >>> 0;
     const pipeline = this.pipeline(p.source);
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.metaGpu, offset: this.metaUsed, size: metaBytes(words) } }];
-    let b = 1;
-    for (const v of [...p.outputs, ...p.inputs]) entries.push({ binding: b++, resource: { buffer: v.buffer.buffer } });
-    if (p.checksIndices) entries.push({ binding: b++, resource: { buffer: this.errBuffer } });
-    const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const group = this.bindGroup(pipeline, p, words);
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, group);
     this.pass.dispatchWorkgroups(p.grid[0], p.grid[1], p.grid[2]);
@@ -307,6 +341,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
   /** Destroys the buffers held for reuse. */
   emptyCache(): void {
     this.flush();
+    this.bindGroups.clear();
     this.pool.empty();
   }
 
