@@ -23,8 +23,9 @@ describe('help and list', () => {
   test('suite help lists typed options with defaults and allowed values', async () => {
     const r = await runMain(['kernels', '--help']);
     expect(r.stdout).toContain('--matmul-sizes <int[]>');
-    expect(r.stdout).toContain('default 256,512,1024, quick 256,512');
-    expect(r.stdout).toContain('comma-separated subset of matmul, elementwise, overhead, softmax');
+    expect(r.stdout).toContain('default 256,512,1024,2048, quick 256,512,1024');
+    expect(r.stdout).toContain('comma-separated subset of matmul, elementwise, overhead, softmax, layernorm, fusion');
+    expect(r.stdout).toContain('comma-separated subset of tfjs-webgpu, tfjs-wasm, tfjs-cpu, ort-cpu, torch-cpu, none');
     expect(r.stdout).toContain('--shard <K/N|auto/N>');
   });
 
@@ -34,7 +35,7 @@ describe('help and list', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ {2}tour {5}the adapter of each backend/m);
     expect(r.stdout).toMatch(/^ {2}kernels {2}matmul GFLOP\/s/m);
-    expect(r.stdout).toContain('options: --ops --matmul-sizes --transformer --elementwise-size --chain --softmax --reps --warmup');
+    expect(r.stdout).toContain('options: --ops --matmul-sizes --transformer --elementwise-size --chain --softmax --layernorm --fusion-size --peers --slow-matmul-max --tfjs-cpu-forward --reps --warmup');
     expect(r.stdout).toContain('pnpm bench (no command) runs: tour, kernels');
     expect(r.stdout).not.toContain('sleep');
     const withTest = await runMain(['list']);

@@ -65,31 +65,63 @@ describe('kernels summary', () => {
     data: { backend, workload, kind, metric: kind === 'overhead' ? 'us/op' : 'GFLOP/s', samples, medianMs: 1, work: 1e6, higherIsBetter },
   });
 
-  test('ratios against cpu: rates divide by cpu, costs are cpu over the backend', () => {
+  test('ratios: ours ÷ other as speed (rates divide, costs invert), higher = ours faster', () => {
     const s = summarizeKernels(
       [
         record('webgpu', 'matmul-256', 'matmul', [8, 10, 12]),
         record('cpu', 'matmul-256', 'matmul', [1, 2, 3]),
+        record('tfjs-webgpu', 'matmul-256', 'matmul', [4, 5, 6]),
         record('webgpu', 'overhead-chain-50', 'overhead', [90, 100, 110], false),
         record('cpu', 'overhead-chain-50', 'overhead', [4, 5, 6], false),
+        record('tfjs-webgpu', 'overhead-chain-50', 'overhead', [40, 50, 60], false),
       ],
       3,
       1,
       ['webgpu', 'cpu'],
     );
-    expect(s.tables[0]!.columns).toEqual(['workload', 'metric', 'webgpu', 'cpu', 'webgpu × cpu']);
-    expect(s.tables[0]!.rows).toEqual([
+    const byTitle = Object.fromEntries(s.tables.map((t) => [t.title, t]));
+    expect(byTitle.Kernels!.columns).toEqual(['workload', 'metric', 'webgpu', 'cpu', 'tfjs-webgpu']);
+    expect(byTitle.Kernels!.rows).toEqual([
       ['matmul-256', 'GFLOP/s', '10', '2', '5'],
-      ['overhead-chain-50', 'us/op', '100', '5', '0.05'],
+      ['overhead-chain-50', 'us/op', '100', '5', '50'],
+    ]);
+    const ratios = byTitle['Ratios: ours ÷ peer (higher = we are faster)']!;
+    // tfjs-webgpu is a GPU peer: compared with our webgpu only.
+    expect(ratios.columns).toEqual(['workload', 'webgpu ÷ cpu', 'webgpu ÷ tfjs-webgpu']);
+    expect(ratios.rows).toEqual([
+      ['matmul-256', '5', '2'],
+      ['overhead-chain-50', '0.05', '0.5'],
     ]);
     expect(s.rows.find((r) => r.backend === 'webgpu' && r.kind === 'matmul')!.x_cpu).toBe(5);
+    expect(s.rows.find((r) => r.backend === 'tfjs-webgpu' && r.kind === 'matmul')!.ours_webgpu_speedup).toBe(2);
     expect(s.figures.map((f) => f.name)).toContain('gflops');
+    // Targets: matmul-1024 was not run; overhead is exactly at "within 2x" (0.5).
+    expect(byTitle.Targets!.rows[0]![3]).toBe('not measured: add 1024 to --matmul-sizes');
+    expect(byTitle.Targets!.rows[2]!.slice(3)).toEqual(['0.5', '≥ 0.5', '1', 'none']);
   });
 
-  test('without cpu in the run there are no ratio columns', () => {
+  test('targets state measured ratios and, when missed, by what factor', () => {
+    const s = summarizeKernels(
+      [
+        record('webgpu', 'matmul-1024', 'matmul', [9, 10, 11]),
+        record('tfjs-webgpu', 'matmul-1024', 'matmul', [4, 5, 6]),
+        record('webgpu', 'chain8-unfused-1048576', 'chain-unfused', [10]),
+        record('webgpu', 'chain8-fused-1048576', 'chain-fused', [50]),
+      ],
+      3,
+      1,
+      ['webgpu'],
+    );
+    const targets = s.tables.find((t) => t.title === 'Targets')!;
+    expect(targets.rows[0]!.slice(1)).toEqual(['webgpu 10 GFLOP/s', 'tfjs-webgpu 5 GFLOP/s', '2', '≥ 4', '0.5', '2× short of the target']);
+    expect(targets.rows[1]!.slice(3)).toEqual(['5', '≥ 4', '1.25', 'none']);
+  });
+
+  test('without cpu or peers in the run there is no ratio table', () => {
     const s = summarizeKernels([record('webgpu', 'matmul-256', 'matmul', [8, 10, 12])], 3, 1, ['webgpu']);
-    expect(s.tables[0]!.columns).toEqual(['workload', 'metric', 'webgpu']);
-    expect(s.tables[0]!.caption).toContain('run with --backend auto');
+    const kernels = s.tables.find((t) => t.title === 'Kernels')!;
+    expect(kernels.columns).toEqual(['workload', 'metric', 'webgpu']);
+    expect(s.tables.map((t) => t.title)).toEqual(['Targets', 'Kernels', 'Median wall time per call (ms)']);
   });
 });
 
@@ -127,7 +159,7 @@ describe('run directory and report', () => {
 
   test('a tiny kernels run on cpu: table, bar chart with error bars, ratios absent without a second backend', async () => {
     const out = tempDir();
-    const args = ['--backend', 'cpu', '--matmul-sizes', '8,16', '--transformer', '4,8,16', '--elementwise-size', '256', '--chain', '4', '--softmax', '8,8', '--reps', '3', '--warmup', '1'];
+    const args = ['--backend', 'cpu', '--peers', 'none', '--matmul-sizes', '8,16', '--transformer', '4,8,16', '--elementwise-size', '256', '--chain', '4', '--softmax', '8,8', '--layernorm', '8,8', '--fusion-size', '256', '--reps', '3', '--warmup', '1'];
     const r = await runCli(['kernels', ...args, '--out', out, '--run-id', 'k']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\| matmul-16 \| GFLOP\/s \| [\d.]+ \|/);
@@ -151,6 +183,22 @@ describe('run directory and report', () => {
       'cpu/binary-add-256/seed-0',
       'cpu/overhead-chain-4/seed-0',
       'cpu/softmax-8x8/seed-0',
+      'cpu/layernorm-8x8/seed-0',
+      'cpu/chain8-unfused-256/seed-0',
+      'cpu/chain8-fused-256/seed-0',
     ]);
+  });
+
+  test('a tiny kernels run with peers: tfjs and ONNX Runtime side by side with ours in one report', async () => {
+    const out = tempDir();
+    const args = ['--backend', 'cpu', '--peers', 'tfjs-cpu,tfjs-wasm,ort-cpu', '--ops', 'matmul,softmax', '--matmul-sizes', '16', '--transformer', '4,8,16', '--softmax', '8,8', '--reps', '2', '--warmup', '1'];
+    const r = await runCli(['kernels', ...args, '--out', out, '--run-id', 'p']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\| matmul-16 \| GFLOP\/s \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
+    const report = readFileSync(join(out, 'kernels', 'p', 'report.md'), 'utf8');
+    expect(report).toContain('| workload | cpu ÷ tfjs-wasm | cpu ÷ tfjs-cpu | cpu ÷ ort-cpu |');
+    expect(report).toMatch(/\| tfjs-wasm \| ran \| @tensorflow\/tfjs-core [\d.]+, @tensorflow\/tfjs-backend-wasm [\d.]+ \| SIMD/);
+    expect(report).toMatch(/\| ort-cpu \| ran \| onnxruntime-node [\d.]+ \| CPU execution provider/);
+    expect(report).toContain('### Targets');
   });
 });
