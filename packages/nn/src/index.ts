@@ -1,3 +1,8 @@
-// In progress: only the safetensors reader/writer exists so far (modules, layers, losses,
-// initialisers and optimizers come later).
 export * from './safetensors/index.js';
+export * from './optim/index.js';
+export * from './errors.js';
+export * from './parameter.js';
+export * from './module.js';
+export * from './init.js';
+export * from './layers/index.js';
+export * from './losses.js';

@@ -18,40 +18,64 @@ import { SafetensorsError } from './errors.js';
 
 /** The element types of the safetensors format, with their size in bytes. */
 export const SAFETENSORS_DTYPES = {
+  /** Boolean, one byte (0 or 1); loads as bool. */
   BOOL: 1,
+  /** Unsigned 8-bit integer; loads as int32. */
   U8: 1,
+  /** Signed 8-bit integer; loads as int32. */
   I8: 1,
+  /** 8-bit float, 5 exponent and 2 mantissa bits; recognised but not loadable. */
   F8_E5M2: 1,
+  /** 8-bit float, 4 exponent and 3 mantissa bits; recognised but not loadable. */
   F8_E4M3: 1,
+  /** Signed 16-bit integer; loads as int32. */
   I16: 2,
+  /** Unsigned 16-bit integer; loads as int32. */
   U16: 2,
+  /** IEEE half precision; loads exactly as float32. */
   F16: 2,
+  /** bfloat16; loads exactly as float32. */
   BF16: 2,
+  /** Signed 32-bit integer: int32. */
   I32: 4,
+  /** Unsigned 32-bit integer; loads as int32 when in range. */
   U32: 4,
+  /** float32. */
   F32: 4,
+  /** float64. */
   F64: 8,
+  /** Signed 64-bit integer; loads as int32 when in range. */
   I64: 8,
+  /** Unsigned 64-bit integer; loads as int32 when in range. */
   U64: 8,
 } as const satisfies Record<string, number>;
 
+/** A safetensors dtype name, as written in the header (`F32`, `BF16`, `I64`...). */
 export type SafetensorsDType = keyof typeof SAFETENSORS_DTYPES;
 
 /** One tensor of a safetensors file: dtype, shape and its raw little-endian bytes. */
 export interface SafetensorsEntry {
+  /** The tensor's key in the file. */
   name: string;
+  /** Its element type. */
   dtype: SafetensorsDType;
+  /** Its dimensions. */
   shape: readonly number[];
+  /** numel x itemSize(dtype) bytes, little-endian, row-major. */
   data: Uint8Array;
 }
 
+/** One tensor as {@link decodeSafetensors} returns it: dtype, shape and a view of its bytes. */
 export interface DecodedTensor {
+  /** Its element type. */
   dtype: SafetensorsDType;
+  /** Its dimensions. */
   shape: number[];
   /** A view into the decoded bytes (not a copy); little-endian, not necessarily aligned. */
   data: Uint8Array;
 }
 
+/** A decoded file: what {@link decodeSafetensors} returns. */
 export interface DecodedSafetensors {
   /** The tensors in file order (by data offset). */
   tensors: Map<string, DecodedTensor>;
@@ -59,6 +83,7 @@ export interface DecodedSafetensors {
   metadata: Record<string, string>;
 }
 
+/** Options of {@link decodeSafetensors} and the loaders built on it. */
 export interface DecodeOptions {
   /** The largest header accepted, in bytes. Default 100 MB (100,000,000), as in the reference implementation. */
   maxHeaderBytes?: number;
@@ -70,6 +95,7 @@ export const DEFAULT_MAX_HEADER_BYTES = 100_000_000;
 const METADATA_KEY = '__metadata__';
 const HEADER_LENGTH_BYTES = 8;
 
+/** Whether `x` names a safetensors dtype. */
 export function isSafetensorsDType(x: unknown): x is SafetensorsDType {
   return typeof x === 'string' && Object.prototype.hasOwnProperty.call(SAFETENSORS_DTYPES, x);
 }

@@ -6,6 +6,7 @@ import { tensor, type Backend, type DType, type Tensor } from '@nonlinear/tensor
 import { SafetensorsError } from './errors.js';
 import { decodeSafetensors, defineEntry, encodeSafetensors, type DecodeOptions, type SafetensorsDType, type SafetensorsEntry } from './format.js';
 
+/** Options of {@link loadSafetensors}. */
 export interface LoadOptions extends DecodeOptions {
   /** 'cpu', 'webgpu' or a backend object; defaults to the current backend. */
   device?: string | Backend;

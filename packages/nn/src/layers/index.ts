@@ -1,0 +1,14 @@
+export { type LayerOptions } from './common.js';
+export { linear, Linear, type LinearOptions } from './linear.js';
+export { Embedding } from './embedding.js';
+export { layerNorm, LayerNorm, type LayerNormOptions } from './layer-norm.js';
+export { rmsNorm, RMSNorm, type RMSNormOptions } from './rms-norm.js';
+export { dropout, Dropout } from './dropout.js';
+export { Sequential } from './sequential.js';
+export { ModuleList } from './module-list.js';
+export { getActivation, registerActivation, activationNames, type Activation, type ActivationName } from './activation.js';
+export { MLP, type MLPOptions } from './mlp.js';
+export { rotaryTables, rotateHalf, applyRotary, RotaryEmbedding, type RotaryOptions } from './rotary.js';
+export { causalSelfAttention, CausalSelfAttention, type CausalAttentionParams, type CausalAttentionOptions, type CausalSelfAttentionOptions } from './attention.js';
+export { TransformerBlock, createNorm, type NormKind, type TransformerBlockOptions } from './transformer-block.js';
+export { DecoderLM, type DecoderLMConfig } from './decoder-lm.js';
