@@ -1,8 +1,10 @@
 /** The element types a tensor can hold. float64 exists on the cpu backend only. */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 
+/** Every {@link DType}, narrowest first. */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
+/** The typed arrays tensor data is read into and created from (`bool` as Uint8Array of 0/1). */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /** The typed array a dtype reads back as (`bool` reads as Uint8Array of 0/1). */
@@ -14,6 +16,7 @@ export type TypedArrayFor<D extends DType> = D extends 'float32'
       ? Int32Array
       : Uint8Array;
 
+/** True for float32 and float64: the dtypes that take gradients and float-only math. */
 export function isFloat(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64';
 }

@@ -41,3 +41,6 @@ export class DeviceLostError extends NonlinearError {}
 
 /** An argument with a bad value (negative size, k larger than the dimension...). */
 export class ValueError extends NonlinearError {}
+
+/** Too much GPU work queued without waiting for any of it: await a read or sync() in long loops. */
+export class BacklogError extends NonlinearError {}

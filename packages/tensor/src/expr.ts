@@ -19,12 +19,64 @@ export type Prim =
 
 /** A node of an elementwise expression. Every node knows its dtype. */
 export type Expr =
-  | { readonly k: 'in'; readonly i: number; readonly dtype: DType }
-  | { readonly k: 'scalar'; readonly i: number; readonly dtype: DType }
-  | { readonly k: 'const'; readonly v: number; readonly dtype: DType }
-  | { readonly k: 'idx'; readonly axis: number; readonly dtype: 'int32' }
-  | { readonly k: 'call'; readonly f: Prim; readonly args: readonly Expr[]; readonly dtype: DType }
-  | { readonly k: 'cast'; readonly a: Expr; readonly dtype: DType };
+  | {
+      /** Tensor operand `i`, read at the current element (see {@link input}). */
+      readonly k: 'in';
+      /** Position among the kernel's tensor operands. */
+      readonly i: number;
+      /** The node's value type. */
+      readonly dtype: DType;
+    }
+  | {
+      /** Runtime scalar `i` (see {@link scalar}): a new value reuses the compiled kernel. */
+      readonly k: 'scalar';
+      /** Position in the kernel's scalar parameters. */
+      readonly i: number;
+      /** The node's value type. */
+      readonly dtype: DType;
+    }
+  | {
+      /** A literal compiled into the kernel (see {@link lit}). */
+      readonly k: 'const';
+      /** The literal's value. */
+      readonly v: number;
+      /** The node's value type. */
+      readonly dtype: DType;
+    }
+  | {
+      /** The output coordinate along an axis (see {@link coord}). */
+      readonly k: 'idx';
+      /** The output axis whose index is read. */
+      readonly axis: number;
+      /** Always int32. */
+      readonly dtype: 'int32';
+    }
+  | {
+      /** A per-row statistic of a row program (see {@link rowProgram}): the same value for every element of the row. */
+      readonly k: 'stat';
+      /** Which statistic, in the order the program declared them. */
+      readonly i: number;
+      /** The statistic's value type. */
+      readonly dtype: DType;
+    }
+  | {
+      /** A primitive applied to operands (see {@link call}). */
+      readonly k: 'call';
+      /** The primitive. */
+      readonly f: Prim;
+      /** Its operands; for `select`, the bool condition first. */
+      readonly args: readonly Expr[];
+      /** The result type: bool for comparisons and logic, else the operands' dtype. */
+      readonly dtype: DType;
+    }
+  | {
+      /** A conversion of `a` to `dtype` (see {@link cast}). */
+      readonly k: 'cast';
+      /** The converted expression. */
+      readonly a: Expr;
+      /** The target type. */
+      readonly dtype: DType;
+    };
 
 const FLOAT_ONLY = new Set<Prim>([
   'div', 'exp', 'log', 'sin', 'cos', 'sqrt', 'tanh', 'erf', 'log1p', 'expm1', 'floor', 'ceil', 'rint', 'pow',
@@ -32,15 +84,27 @@ const FLOAT_ONLY = new Set<Prim>([
 ]);
 const TO_BOOL = new Set<Prim>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or', 'not', 'isnan', 'isinf']);
 
+/** Tensor operand `i` of a kernel, of `dtype`, read at the current element. */
 export const input = (i: number, dtype: DType): Expr => ({ k: 'in', i, dtype });
+/** Runtime scalar parameter `i`: values change without compiling a new kernel. */
 export const scalar = (i: number, dtype: DType): Expr => ({ k: 'scalar', i, dtype });
+/** A literal of `dtype`, compiled into the kernel source. */
 export const lit = (v: number, dtype: DType): Expr => ({ k: 'const', v, dtype });
+/** The current output element's index along `axis` (int32), for masks such as triu and eye. */
 export const coord = (axis: number): Expr => ({ k: 'idx', axis, dtype: 'int32' });
 
+/**
+ * `a` converted to `dtype` (float to int32 truncates and saturates; nonzero to bool is true); a
+ * no-op when it already has it.
+ */
 export function cast(a: Expr, dtype: DType): Expr {
   return a.dtype === dtype ? a : { k: 'cast', a, dtype };
 }
 
+/**
+ * Applies primitive `f` to operands of one dtype, checking the dtypes the primitive accepts;
+ * comparisons and logic return bool. Raises `DTypeError` on a mismatch.
+ */
 export function call(f: Prim, ...args: Expr[]): Expr {
   const operands = f === 'select' ? args.slice(1) : args;
   const dtype = operands[0]!.dtype;
@@ -81,6 +145,8 @@ export function exprKey(e: Expr): string {
       return `c${Object.is(e.v, -0) ? '-0' : String(e.v)}:${e.dtype}`;
     case 'idx':
       return `x${e.axis}`;
+    case 'stat':
+      return `r${e.i}:${e.dtype}`;
     case 'call':
       return `${e.f}(${e.args.map(exprKey).join(',')})`;
     case 'cast':
@@ -116,7 +182,12 @@ export function lowerToSsa(
   roots: readonly Expr[],
   emit: (e: Expr, operands: readonly string[]) => string,
   declare: (name: string, e: Expr, code: string) => string,
-): { lines: string[]; results: string[] } {
+): {
+  /** The statements, one per distinct node, in dependency order. */
+  lines: string[];
+  /** The variable holding each root, in the order of `roots`. */
+  results: string[];
+} {
   const names = new Map<Expr, string>();
   const lines: string[] = [];
   for (const e of topoNodes(roots)) {

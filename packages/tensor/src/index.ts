@@ -3,7 +3,7 @@ export { type DType, type TypedArray, DTYPES, isFloat, promoteTypes } from './dt
 export * from './errors.js';
 export { type Shape, broadcastShapes, sizeOf } from './shape.js';
 export { tidy, keep, dispose, memory, type MemoryInfo, type Tracked, type Disposable } from './memory.js';
-export { setBackend, getBackend, initBackend, backendByName, type BackendName, type BackendChoice } from './backend/select.js';
+export { setBackend, getBackend, initBackend, backendByName, sync, type BackendName, type BackendChoice } from './backend/select.js';
 export type { Backend, BackendMemory } from './backend/backend.js';
 export type { Kernel, View, ReduceOp, ElementwiseKernel, ReduceKernel, MatmulKernel, GatherKernel, ScatterAddKernel, CumsumKernel, TopkKernel, RandomKernel } from './backend/kernel.js';
 export { CpuBackend, type CpuBuffer } from './backend/cpu/cpu-backend.js';

@@ -2,12 +2,15 @@ import type { Backend } from './backend/backend.js';
 
 /** Anything tidy() can clean up. */
 export interface Disposable {
+  /** Releases the handle; calling it twice is harmless. */
   dispose(): void;
+  /** True once {@link Disposable.dispose} has run. */
   readonly isDisposed: boolean;
 }
 
 /** What the memory scopes track: a disposable handle that knows its storage size. */
 export interface Tracked extends Disposable {
+  /** Bytes of the storage behind the handle. */
   readonly storageBytes: number;
 }
 
@@ -85,6 +88,7 @@ export function dispose(value: unknown): void {
   for (const t of s) (t as Disposable).dispose();
 }
 
+/** What {@link memory} reports: a snapshot of live tensors and device bytes. */
 export interface MemoryInfo {
   /** Tensor handles not yet disposed (views count separately). */
   readonly liveTensors: number;
@@ -92,8 +96,17 @@ export interface MemoryInfo {
   readonly bytesInUse: number;
   /** Bytes kept in reuse pools. */
   readonly pooledBytes: number;
+  /** Buffers kept in reuse pools. */
   readonly pooledBuffers: number;
-  readonly backends: Record<string, { bytesInUse: number; pooledBytes: number; pooledBuffers: number }>;
+  /** The same figures per backend name ('cpu', 'webgpu'). */
+  readonly backends: Record<string, {
+    /** Bytes held by this backend's live storages. */
+    bytesInUse: number;
+    /** Bytes in this backend's reuse pool. */
+    pooledBytes: number;
+    /** Buffers in this backend's reuse pool. */
+    pooledBuffers: number;
+  }>;
 }
 
 /** Live tensors and bytes, for leak tests and dashboards. */

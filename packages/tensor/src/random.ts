@@ -23,10 +23,16 @@ export function manualSeed(seed: number): void {
 }
 
 /** The generator state, to save and restore for exact reproducibility. */
-export function getRngState(): { key: [number, number]; calls: number } {
+export function getRngState(): {
+  /** The Philox key derived from the seed (two uint32 words). */
+  key: [number, number];
+  /** Random ops drawn since the seed; the counter of the next draw. */
+  calls: number;
+} {
   return { key: [...key], calls };
 }
 
+/** Restores a state from {@link getRngState}: the following draws repeat exactly. */
 export function setRngState(state: { key: readonly [number, number]; calls: number }): void {
   key = [state.key[0] >>> 0, state.key[1] >>> 0];
   calls = state.calls;

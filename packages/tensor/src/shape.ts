@@ -1,7 +1,9 @@
 import { AxisError, ShapeError, ValueError } from './errors.js';
 
+/** Sizes of a tensor's dimensions, outermost first; `[]` is a 0-d tensor. */
 export type Shape = readonly number[];
 
+/** Number of elements of a shape (1 for `[]`). */
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;

@@ -6,12 +6,21 @@ import { matmul } from './ops/matmul.js';
 import { randn } from './random.js';
 import type { Tensor } from './tensor.js';
 
+/** One shape class's outcome of {@link autotuneMatmul}. */
 export interface AutotuneResult {
+  /** The class tuned: skinny (matrix-vector-like), small or large products. */
   shapeClass: ShapeClass;
+  /** The representative problem timed, as [M, N, K]. */
   shape: [number, number, number];
+  /** Key of the fastest configuration, now used for this class. */
   best: string;
   /** Median milliseconds of every candidate, fastest first. */
-  candidates: { config: string; ms: number }[];
+  candidates: {
+    /** Key of one of {@link MATMUL_CANDIDATES}: tile, workgroup and vec4 flags, e.g. `4x4/16x16/A4B4`. */
+    config: string;
+    /** Its median time in milliseconds, including one readback. */
+    ms: number;
+  }[];
 }
 
 async function settle(t: Tensor): Promise<void> {

@@ -35,7 +35,12 @@ function scalarOutput(op: string, out: unknown): Tensor {
 }
 
 /** f's value and its gradients with respect to every argument; f must return a one-element tensor. */
-export function valueAndGrad(f: (...args: Tensor[]) => Tensor, options: FunctionalOptions = {}): (...args: Tensor[]) => { value: Tensor; grads: Tensor[] } {
+export function valueAndGrad(f: (...args: Tensor[]) => Tensor, options: FunctionalOptions = {}): (...args: Tensor[]) => {
+  /** f's output (a one-element tensor). */
+  value: Tensor;
+  /** d value / d argument, one per argument, each of that argument's shape. */
+  grads: Tensor[];
+} {
   return (...args) => {
     const { inputs, made } = asInputs(args);
     try {
@@ -66,7 +71,14 @@ export function vjp(
   f: (...args: Tensor[]) => Tensor,
   primals: readonly Tensor[],
   options: FunctionalOptions = {},
-): { output: Tensor; vjp: (cotangent: Tensor) => Tensor[]; dispose: () => void } {
+): {
+  /** f(...primals). */
+  output: Tensor;
+  /** The gradient of <output, cotangent> with respect to each primal; callable repeatedly. */
+  vjp: (cotangent: Tensor) => Tensor[];
+  /** Releases the retained graph and the internal copies of the primals. */
+  dispose: () => void;
+} {
   const { inputs, made } = asInputs(primals);
   const output = f(...inputs);
   const opts: GradientOptions = { createGraph: options.createGraph, retainGraph: true, allowUnused: true };

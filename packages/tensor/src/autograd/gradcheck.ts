@@ -7,20 +7,39 @@ import { backendByName } from '../backend/select.js';
 import type { Tensor } from '../tensor.js';
 import { gradients } from './tape.js';
 
+/**
+ * Options of {@link gradcheck}; an element passes when |analytic - numeric| <= atol + rtol
+ * |numeric|.
+ */
 export interface GradcheckOptions {
   /** Finite-difference step (central differences). */
   eps?: number;
+  /** Absolute tolerance. Default 1e-5. */
   atol?: number;
+  /** Relative tolerance. Default 1e-3. */
   rtol?: number;
   /** Seed of the random cotangent used for functions with several output elements. */
   seed?: number;
 }
 
+/** The result of {@link gradcheck}. */
 export interface GradcheckReport {
+  /** True when every checked element is within tolerance. */
   ok: boolean;
   /** Largest |analytic - numeric| - (atol + rtol |numeric|) over all checked elements; <= 0 when ok. */
   worstExcess: number;
-  worst: { input: number; index: number; analytic: number; numeric: number } | null;
+  /** The element with the largest excess, or null when nothing was checked. */
+  worst: {
+    /** Position of the input in `inputs`. */
+    input: number;
+    /** Flat (row-major) index of the element in that input. */
+    index: number;
+    /** The autograd gradient there. */
+    analytic: number;
+    /** The central-difference estimate there. */
+    numeric: number;
+  } | null;
+  /** Number of input elements compared. */
   checked: number;
 }
 

@@ -18,6 +18,7 @@ import { Tensor } from '../tensor.js';
 
 let gradEnabled = true;
 
+/** False inside {@link noGrad}: ops then record no graph. */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }
@@ -126,6 +127,10 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   return g.sum(dims, true).reshape(shape as number[]);
 }
 
+/**
+ * Options of `Tensor.backward` and {@link gradients} (PyTorch's `retain_graph`, `create_graph`,
+ * `allow_unused`).
+ */
 export interface GradientOptions {
   /** Keep the graph's saved tensors so backward can run through it again. */
   retainGraph?: boolean;

@@ -36,6 +36,8 @@ export interface Backend<B = unknown> {
   flush(): void;
   /** Bytes in use and pooled. */
   memory(): BackendMemory;
+  /** Resolves when all work submitted so far has finished (cpu: at once). */
+  sync?(): Promise<void>;
   /** Synchronous read, where the backend can (cpu). */
   readSync?(buffer: B, dtype: DType, offset: number, size: number): TypedArray;
 }

@@ -13,7 +13,8 @@ export type Kernel =
   | ScatterAddKernel
   | CumsumKernel
   | TopkKernel
-  | RandomKernel;
+  | RandomKernel
+  | RowsKernel;
 
 /**
  * Output j at element i is expression j of the inputs at element i, over the output shape.
@@ -91,6 +92,21 @@ export interface RandomKernel {
   readonly seed: readonly [number, number];
   /** The call number: distinct calls draw distinct streams. */
   readonly offset: number;
+}
+
+/**
+ * A program over each row (the last dim) of the inputs: statistics folded over the row in
+ * order (each may use the earlier ones), then one or more outputs per element computed from the
+ * elements and the statistics. Softmax, layer and RMS norms, PolyNorm and their backward passes
+ * are each one such kernel: one workgroup per row, one pass over the row per statistic.
+ */
+export interface RowsKernel {
+  /** Discriminant. */
+  readonly kind: 'rows';
+  /** Statistics: how each folds and the per-element expression it folds. */
+  readonly stats: readonly { readonly op: 'sum' | 'max'; readonly expr: Expr }[];
+  /** One expression per output. */
+  readonly exprs: readonly Expr[];
 }
 
 /** How a reduction folds: arg-reductions produce int32 indices (the first on ties; NaN wins). */

@@ -103,3 +103,12 @@ export function backendByName(name: BackendName | string, op = 'backendByName'):
   if (b) return b;
   throw new BackendError(`${op}: device 'webgpu' is not started: call \`await initBackend('webgpu')\` or \`await setBackend('webgpu')\` first`);
 }
+
+/**
+ * Waits until a backend (the current one by default) has finished all submitted work. Ops only
+ * record work on webgpu; a long loop that never reads a value should await this now and then.
+ */
+export async function sync(device?: Backend | BackendName): Promise<void> {
+  const b = device === undefined ? getBackend() : typeof device === 'string' ? backendByName(device, 'sync') : device;
+  await b.sync?.();
+}

@@ -8,7 +8,9 @@ import { checkShape, formatShape, sizeOf } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
 import { checkDType, empty, runKernel, viewOf } from './core.js';
 
+/** Options every creation function takes. */
 export interface CreationOptions {
+  /** Element type; float32 unless the function says otherwise. */
   dtype?: DType;
   /** 'cpu', 'webgpu' (started with setBackend/initBackend) or a backend object; defaults to the current backend. */
   device?: string | Backend;
@@ -126,18 +128,29 @@ function fill(op: string, shape: readonly number[] | number, value: number | boo
   return generate(op, shapeArg(op, shape), options, dflt, (s) => s(0, dtype), [Number(value)]);
 }
 
+/**
+ * A tensor of `shape` filled with `value` (`torch.full`); bool for a boolean value, else float32
+ * unless `dtype` is given.
+ */
 export function full(shape: readonly number[] | number, value: number | boolean, options: CreationOptions = {}): Tensor {
   return fill('full', shape, value, options);
 }
+/** A tensor of zeros (`torch.zeros`), float32 by default. */
 export const zeros = (shape: readonly number[] | number, options: CreationOptions = {}): Tensor => fill('zeros', shape, 0, options);
+/** A tensor of ones (`torch.ones`), float32 by default. */
 export const ones = (shape: readonly number[] | number, options: CreationOptions = {}): Tensor => fill('ones', shape, 1, options);
 
 function like(op: string, x: Tensor, options: CreationOptions): CreationOptions {
   x.assertLive(op);
   return { dtype: options.dtype ?? x.dtype, device: options.device ?? x.backend };
 }
+/**
+ * Zeros with the shape, dtype and device of `x` unless options override them (`torch.zeros_like`).
+ */
 export const zerosLike = (x: Tensor, options: CreationOptions = {}): Tensor => fill('zerosLike', x.shape, 0, like('zerosLike', x, options));
+/** Ones with the shape, dtype and device of `x` (`torch.ones_like`). */
 export const onesLike = (x: Tensor, options: CreationOptions = {}): Tensor => fill('onesLike', x.shape, 1, like('onesLike', x, options));
+/** `value` with the shape, dtype and device of `x` (`torch.full_like`). */
 export const fullLike = (x: Tensor, value: number, options: CreationOptions = {}): Tensor => fill('fullLike', x.shape, value, like('fullLike', x, options));
 
 /**

@@ -28,7 +28,7 @@ const one = (like: Expr): Expr => litLike(1, like);
  * The dtype an op computes in: the promotion of its typed operands (tensors, symbols), lifted
  * by JS numbers as PyTorch lifts by Python scalars, then adjusted by `compute`.
  */
-function commonDType(operands: readonly (Operand | Sym)[], compute: Compute, castTo: readonly (DType | null)[]): DType {
+export function commonDType(operands: readonly (Operand | Sym)[], compute: Compute, castTo: readonly (DType | null)[]): DType {
   const typed = (o: unknown): o is { dtype: DType } => o instanceof Tensor || o instanceof Sym;
   let dt: DType | null = null;
   operands.forEach((o, i) => {
@@ -52,9 +52,11 @@ function commonDType(operands: readonly (Operand | Sym)[], compute: Compute, cas
  */
 export type ElementwiseGrad = (g: Tensor, inputs: readonly (Tensor | null)[], out: Tensor) => readonly (Tensor | null)[];
 
+/** Options of {@link map}. */
 export interface MapOptions {
   /** Fixes operand i's dtype; the others are typed by `compute`. */
   castTo?: readonly (DType | null)[];
+  /** The op's derivative; without it the result does not take part in autograd. */
   grad?: ElementwiseGrad;
   /** The backward reads the output (exp, tanh...), so it is saved. */
   saveOutput?: boolean;
@@ -121,41 +123,68 @@ const sameOp = (op: string, f: (x: Expr) => Expr, d?: UnaryGrad) => (x: TensorLi
 /** A zero-gradient op (sign, floor...): no gradient flows, as in PyTorch. */
 const flat: UnaryGrad = () => null;
 
+/** -x, elementwise (`torch.neg`). Keeps the dtype; bool counts as int32. */
 export const neg = sameOp('neg', (x) => call('neg', x), (g) => neg(g));
+/** |x|, elementwise (`torch.abs`); its gradient at 0 is 0. */
 export const abs = sameOp('abs', (x) => call('abs', x), (g, x) => mul(g, sign(x)));
+/** x * x, elementwise (`torch.square`). */
 export const square = sameOp('square', (x) => mul_(x, x), (g, x) => mul(g, mul(x, 2)));
+/** -1, 0 or 1 by the sign of x (`torch.sign`); zero gradient. */
 export const sign = sameOp('sign', (x) => call('sign', x), flat);
+/** max(x, 0), elementwise (`torch.relu`); the gradient at 0 is 0, as PyTorch's. */
 export const relu = sameOp('relu', (x) => call('max', x, litLike(0, x)), (g, x) => where(gt(x, 0), g, 0));
+/** Largest integer <= x (`torch.floor`); integer tensors pass through; zero gradient. */
 export const floor = sameOp('floor', (x) => (isFloat(x.dtype) ? call('floor', x) : x), flat);
+/** Smallest integer >= x (`torch.ceil`); integer tensors pass through; zero gradient. */
 export const ceil = sameOp('ceil', (x) => (isFloat(x.dtype) ? call('ceil', x) : x), flat);
 /** Rounds half to even, as PyTorch does. */
 export const round = sameOp('round', (x) => (isFloat(x.dtype) ? call('rint', x) : x), flat);
 
+/** e^x, elementwise (`torch.exp`). Integer inputs give float32, as for every float-only op. */
 export const exp = floatOp('exp', exp_, (g, _x, y) => mul(g, y), true);
+/** Natural logarithm (`torch.log`): -inf at 0, NaN below 0. */
 export const log = floatOp('log', (x) => call('log', x), (g, x) => div(g, x));
+/** log(1 + x), accurate for small x (`torch.log1p`). */
 export const log1p = floatOp('log1p', (x) => call('log1p', x), (g, x) => div(g, add(x, 1)));
+/** e^x - 1, accurate for small x (`torch.expm1`). */
 export const expm1 = floatOp('expm1', (x) => call('expm1', x), (g, _x, y) => mul(g, add(y, 1)), true);
+/** Square root (`torch.sqrt`); NaN below 0. */
 export const sqrt = floatOp('sqrt', (x) => call('sqrt', x), (g, _x, y) => div(mul(g, 0.5), y), true);
+/** 1 / sqrt(x) (`torch.rsqrt`). */
 export const rsqrt = floatOp('rsqrt', (x) => div_(one(x), call('sqrt', x)), (g, _x, y) => mul(mul(g, -0.5), mul(y, mul(y, y))), true);
+/** 1 / x (`torch.reciprocal`); integer inputs give float32. */
 export const reciprocal = floatOp('reciprocal', (x) => div_(one(x), x), (g, _x, y) => neg(mul(g, mul(y, y))), true);
+/** Sine, x in radians (`torch.sin`). On webgpu only bounded to [-1, 1] for |x| > 1e4. */
 export const sin = floatOp('sin', (x) => call('sin', x), (g, x) => mul(g, cos(x)));
+/** Cosine, x in radians (`torch.cos`). On webgpu only bounded to [-1, 1] for |x| > 1e4. */
 export const cos = floatOp('cos', (x) => call('cos', x), (g, x) => neg(mul(g, sin(x))));
+/** Hyperbolic tangent (`torch.tanh`), without overflow for large |x|. */
 export const tanh = floatOp('tanh', (x) => call('tanh', x), (g, _x, y) => mul(g, sub(1, mul(y, y))), true);
+/** The Gauss error function (`torch.erf`). */
 export const erf = floatOp('erf', (x) => call('erf', x), (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
 export const sigmoidExpr = (x: Expr): Expr => div_(one(x), add_(one(x), exp_(call('neg', x))));
+/** 1 / (1 + e^-x) (`torch.sigmoid`). */
 export const sigmoid = floatOp('sigmoid', sigmoidExpr, (g, _x, y) => mul(g, mul(y, sub(1, y))), true);
+/** x * sigmoid(x), also called swish (`torch.nn.functional.silu`). */
 export const silu = floatOp('silu', (x) => mul_(x, sigmoidExpr(x)), (g, x) => {
   const s = sigmoid(x);
   return mul(g, add(s, mul(x, mul(s, sub(1, s)))));
 });
+/** Bool mask: true where x is NaN (`torch.isnan`). */
 export const isnan = floatOp('isnan', (x) => call('isnan', x));
+/** Bool mask: true where x is +inf or -inf (`torch.isinf`). */
 export const isinf = floatOp('isinf', (x) => call('isinf', x));
 
+/** Options of {@link gelu}. */
 export interface GeluOptions {
   /** 'none' (exact, with erf, the default) or 'tanh' (the approximation of Hendrycks & Gimpel). */
   approximate?: 'none' | 'tanh';
 }
 
+/**
+ * Gaussian error linear unit, x * Phi(x) (`torch.nn.functional.gelu`); `approximate: 'tanh'` is the
+ * GPT-2 form.
+ */
 export function gelu(x: TensorLike, options: GeluOptions = {}): Tensor {
   const approximate = options.approximate ?? 'none';
   if (approximate !== 'none' && approximate !== 'tanh') {
@@ -185,12 +214,18 @@ export function gelu(x: TensorLike, options: GeluOptions = {}): Tensor {
   });
 }
 
+/** Options of {@link softplus} (PyTorch's `beta` and `threshold`). */
 export interface SoftplusOptions {
+  /** Sharpness: softplus(x) = log(1 + e^(beta x)) / beta. Default 1. */
   beta?: number;
   /** Above beta * x > threshold the function is taken as linear (PyTorch's default 20). */
   threshold?: number;
 }
 
+/**
+ * A smooth ReLU, log(1 + e^(beta x)) / beta, linear above the threshold so it never overflows
+ * (`torch.nn.functional.softplus`).
+ */
 export function softplus(x: TensorLike, options: SoftplusOptions = {}): Tensor {
   const { beta = 1, threshold = 20 } = options;
   return map('softplus', [x, beta, threshold], 'float', (v, b, t) => {
@@ -229,14 +264,17 @@ export function clamp(x: TensorLike, min?: number | null, max?: number | null): 
 const numericCompute = (a: TensorLike, b: TensorLike): Compute =>
   [a, b].every((o) => o instanceof Tensor && o.dtype === 'bool') ? 'int32' : 'promote';
 
+/** a + b with broadcasting and type promotion (`torch.add`); either side may be a JS number. */
 export function add(a: TensorLike, b: TensorLike): Tensor {
   return map('add', [a, b], numericCompute(a, b), (x, y) => call('add', x, y), { grad: (g, [x, y]) => [x ? g : null, y ? g : null] });
 }
 
+/** a - b with broadcasting and type promotion (`torch.sub`). */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   return map('sub', [a, b], numericCompute(a, b), (x, y) => call('sub', x, y), { grad: (g, [x, y]) => [x ? g : null, y ? neg(g) : null] });
 }
 
+/** a * b with broadcasting and type promotion (`torch.mul`). */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   return map('mul', [a, b], numericCompute(a, b), (x, y) => call('mul', x, y), {
     grad: (g, [x, y]) => [x ? mul(g, y ?? b) : null, y ? mul(g, x ?? a) : null],
@@ -316,15 +354,24 @@ export function pow(x: TensorLike, exponent: TensorLike): Tensor {
 const compare = (op: string, prim: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge') => (a: TensorLike, b: TensorLike): Tensor =>
   map(op, [a, b], 'promote', (x, y) => call(prim, x, y));
 
+/** a == b as a bool tensor, broadcast (`torch.eq`). */
 export const eq = compare('eq', 'eq');
+/** a != b as a bool tensor (`torch.ne`); NaN != NaN is true. */
 export const ne = compare('ne', 'ne');
+/** a < b as a bool tensor (`torch.lt`). */
 export const lt = compare('lt', 'lt');
+/** a <= b as a bool tensor (`torch.le`). */
 export const le = compare('le', 'le');
+/** a > b as a bool tensor (`torch.gt`). */
 export const gt = compare('gt', 'gt');
+/** a >= b as a bool tensor (`torch.ge`). */
 export const ge = compare('ge', 'ge');
 
+/** Elementwise and of the truth values (nonzero is true), as bool (`torch.logical_and`). */
 export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => map('logicalAnd', [a, b], 'bool', (x, y) => call('and', x, y));
+/** Elementwise or of the truth values, as bool (`torch.logical_or`). */
 export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => map('logicalOr', [a, b], 'bool', (x, y) => call('or', x, y));
+/** Elementwise not (zero becomes true), as bool (`torch.logical_not`). */
 export const logicalNot = (a: TensorLike): Tensor => map('logicalNot', [a], 'bool', (x) => call('not', x));
 
 /** Elements of `a` where `condition` holds, else of `b` (broadcast; dtypes promoted). */

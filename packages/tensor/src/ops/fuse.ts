@@ -23,9 +23,12 @@ let trace: Trace | null = null;
 /** A symbolic elementwise value inside fuse(). */
 export class Sym {
   constructor(
+    /** The expression computing this value from the fused function's inputs. */
     readonly expr: Expr,
+    /** The broadcast shape this value will have. */
     readonly shape: readonly number[],
   ) {}
+  /** The dtype the expression computes in. */
   get dtype(): DType {
     return this.expr.dtype;
   }
@@ -35,29 +38,53 @@ export class Sym {
   private get t(): Tensor {
     return this as unknown as Tensor;
   }
+  /** Traced {@link ew.add | add}. */
   add(o: Sym | number): Sym { return Sym.of(ew.add(this.t, o as never)); }
+  /** Traced {@link ew.sub | sub}. */
   sub(o: Sym | number): Sym { return Sym.of(ew.sub(this.t, o as never)); }
+  /** Traced {@link ew.mul | mul}. */
   mul(o: Sym | number): Sym { return Sym.of(ew.mul(this.t, o as never)); }
+  /** Traced {@link ew.div | div}. */
   div(o: Sym | number): Sym { return Sym.of(ew.div(this.t, o as never)); }
+  /** Traced {@link ew.pow | pow}. */
   pow(o: Sym | number): Sym { return Sym.of(ew.pow(this.t, o as never)); }
+  /** Traced {@link ew.maximum | maximum}. */
   maximum(o: Sym | number): Sym { return Sym.of(ew.maximum(this.t, o as never)); }
+  /** Traced {@link ew.minimum | minimum}. */
   minimum(o: Sym | number): Sym { return Sym.of(ew.minimum(this.t, o as never)); }
+  /** Traced {@link ew.neg | neg}. */
   neg(): Sym { return Sym.of(ew.neg(this.t)); }
+  /** Traced {@link ew.abs | abs}. */
   abs(): Sym { return Sym.of(ew.abs(this.t)); }
+  /** Traced {@link ew.exp | exp}. */
   exp(): Sym { return Sym.of(ew.exp(this.t)); }
+  /** Traced {@link ew.log | log}. */
   log(): Sym { return Sym.of(ew.log(this.t)); }
+  /** Traced {@link ew.sqrt | sqrt}. */
   sqrt(): Sym { return Sym.of(ew.sqrt(this.t)); }
+  /** Traced {@link ew.rsqrt | rsqrt}. */
   rsqrt(): Sym { return Sym.of(ew.rsqrt(this.t)); }
+  /** Traced {@link ew.square | square}. */
   square(): Sym { return Sym.of(ew.square(this.t)); }
+  /** Traced {@link ew.reciprocal | reciprocal}. */
   reciprocal(): Sym { return Sym.of(ew.reciprocal(this.t)); }
+  /** Traced {@link ew.tanh | tanh}. */
   tanh(): Sym { return Sym.of(ew.tanh(this.t)); }
+  /** Traced {@link ew.sigmoid | sigmoid}. */
   sigmoid(): Sym { return Sym.of(ew.sigmoid(this.t)); }
+  /** Traced {@link ew.relu | relu}. */
   relu(): Sym { return Sym.of(ew.relu(this.t)); }
+  /** Traced {@link ew.gelu | gelu}. */
   gelu(options?: ew.GeluOptions): Sym { return Sym.of(ew.gelu(this.t, options)); }
+  /** Traced {@link ew.silu | silu}. */
   silu(): Sym { return Sym.of(ew.silu(this.t)); }
+  /** Traced {@link ew.sin | sin}. */
   sin(): Sym { return Sym.of(ew.sin(this.t)); }
+  /** Traced {@link ew.cos | cos}. */
   cos(): Sym { return Sym.of(ew.cos(this.t)); }
+  /** Traced {@link ew.erf | erf}. */
   erf(): Sym { return Sym.of(ew.erf(this.t)); }
+  /** Traced {@link ew.clamp | clamp}. */
   clamp(min?: number | null, max?: number | null): Sym { return Sym.of(ew.clamp(this.t, min, max)); }
 }
 
@@ -81,6 +108,7 @@ export function symbolicMap(op: string, operands: readonly unknown[], common: DT
   return new Sym(f(...exprs), broadcastShapes(op, ...shapes));
 }
 
+/** The traced function given to {@link fuse}: symbolic inputs to one symbolic result or several. */
 export type FusedFn = (...xs: Sym[]) => Sym | readonly Sym[];
 
 /**

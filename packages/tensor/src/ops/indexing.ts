@@ -121,7 +121,12 @@ export function scatterAdd(x: Tensor, dim: number, idx: Tensor, src: Tensor): Te
 }
 
 /** The k largest (or smallest) entries along `dim`, sorted, with their int32 indices. NaN counts as largest. */
-export function topk(x: Tensor, k: number, dim = -1, largest = true): { values: Tensor; indices: Tensor } {
+export function topk(x: Tensor, k: number, dim = -1, largest = true): {
+  /** The selected values, sorted (largest first when `largest`), with `dim` of size k. */
+  values: Tensor;
+  /** Their positions along `dim`, int32. */
+  indices: Tensor;
+} {
   const backend = backendOf('topk', [x]);
   const d = normalizeAxis('topk', dim, Math.max(x.ndim, 1));
   const len = x.ndim === 0 ? 1 : x.shape[d]!;

@@ -10,6 +10,10 @@ import * as ew from './elementwise.js';
 import { expand, permute, reshape, squeeze } from './view.js';
 import { record } from '../autograd/tape.js';
 
+/**
+ * The dims a reduction folds: one index or several (negative counts from the end); null or
+ * undefined means all.
+ */
 export type Dims = number | readonly number[] | null | undefined;
 
 /**
@@ -66,9 +70,16 @@ function numeric(x: Tensor, name: string, f: (v: Tensor) => Tensor): Tensor {
   return tidy(() => f(ew.cast(x, 'int32')));
 }
 
+/** Sum over `dim` (`torch.sum`); `keepdim` leaves size-1 dims in place. bool sums to int32. */
 export const sum = (x: Tensor, dim?: Dims, keepdim = false): Tensor => numeric(x, 'sum', (v) => reduceDims('sum', 'sum', v, dim, keepdim, v.dtype));
+/** Product over `dim` (`torch.prod`). */
 export const prod = (x: Tensor, dim?: Dims, keepdim = false): Tensor => numeric(x, 'prod', (v) => reduceDims('prod', 'prod', v, dim, keepdim, v.dtype));
+/**
+ * Largest value over `dim`, NaN-propagating (`torch.amax`: values only; use {@link argmax} for
+ * indices). Ties share the gradient evenly.
+ */
 export const max = (x: Tensor, dim?: Dims, keepdim = false): Tensor => numeric(x, 'max', (v) => reduceDims('max', 'max', v, dim, keepdim, v.dtype));
+/** Smallest value over `dim`, NaN-propagating (`torch.amin`; {@link argmin} for indices). */
 export const min = (x: Tensor, dim?: Dims, keepdim = false): Tensor => numeric(x, 'min', (v) => reduceDims('min', 'min', v, dim, keepdim, v.dtype));
 
 /** Number of elements a reduction over `dim` folds into each output. */
@@ -76,15 +87,18 @@ function count(x: Tensor, name: string, dim: Dims): number {
   return normalizeAxes(name, dim, x.ndim).reduce((a, i) => a * x.shape[i]!, 1);
 }
 
+/** Arithmetic mean over `dim` (`torch.mean`); integer inputs give float32. */
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   x.assertLive('mean');
   const n = count(x, 'mean', dim);
   return tidy(() => ew.div(sum(ew.cast(x, floatTypeOf(x.dtype)), dim, keepdim), n));
 }
 
+/** Options of {@link variance} and {@link std}. */
 export interface VarOptions {
   /** Subtracted from the count in the denominator: 1 (default) is the unbiased estimator, 0 the population variance. */
   correction?: number;
+  /** Keep reduced dims as size 1. */
   keepdim?: boolean;
 }
 
@@ -100,6 +114,7 @@ export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tenso
   });
 }
 
+/** Standard deviation over `dim`: the square root of {@link variance} (`torch.std`). */
 export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
   return tidy(() => ew.sqrt(variance(x, dim, options)));
 }
@@ -123,6 +138,7 @@ export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
   });
 }
 
+/** exp(x) / sum(exp(x)) along `dim`, shifted by the max so it cannot overflow (`torch.softmax`). */
 export function softmax(x: Tensor, dim: number): Tensor {
   x.assertLive('softmax');
   const d = normalizeAxis('softmax', dim, x.ndim);
@@ -133,6 +149,10 @@ export function softmax(x: Tensor, dim: number): Tensor {
   });
 }
 
+/**
+ * x - logsumexp(x) along `dim`, stable for large logits (`torch.log_softmax`); prefer it to
+ * log(softmax(x)).
+ */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   x.assertLive('logSoftmax');
   const d = normalizeAxis('logSoftmax', dim, x.ndim);
@@ -173,6 +193,10 @@ function argReduce(name: 'argmax' | 'argmin', x: Tensor, dim: number | null | un
 
 /** Index of the largest element (the first one on ties; NaN counts as largest). */
 export const argmax = (x: Tensor, dim?: number | null, keepdim = false): Tensor => argReduce('argmax', x, dim, keepdim);
+/**
+ * Index of the smallest element (the first on ties; NaN counts as smallest), int32
+ * (`torch.argmin`).
+ */
 export const argmin = (x: Tensor, dim?: number | null, keepdim = false): Tensor => argReduce('argmin', x, dim, keepdim);
 
 /** Moves `dim` last (a view), runs a line kernel, and moves it back. */
@@ -184,6 +208,7 @@ export function alongLastDim(name: string, x: Tensor, dim: number, run: (moved: 
   return tidy(() => run(permute(x, order)).map((t) => permute(t, inverse)));
 }
 
+/** Running sum along `dim` (`torch.cumsum`); bool and int32 give int32. */
 export function cumsum(x: Tensor, dim: number): Tensor {
   x.assertLive('cumsum');
   const backend = backendOf('cumsum', [x]);

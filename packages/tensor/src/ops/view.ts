@@ -49,6 +49,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return out;
 }
 
+/** A view with the dims reordered: output dim i is input dim `dims[i]` (`torch.permute`). */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   x.assertLive('permute');
   if (dims.length !== x.ndim) {
@@ -60,6 +61,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   return viewOp('permute', x, restride(x, d.map((i) => x.shape[i]!), d.map((i) => x.strides[i]!), x.offset), (g) => permute(g, inverse));
 }
 
+/** A view with `dim0` and `dim1` swapped (`torch.transpose`); never copies. */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   x.assertLive('transpose');
   if (x.ndim < 2 && dim0 === -2 && dim1 === -1) return identity('transpose', x);
@@ -153,6 +155,9 @@ export function sliceScatter(src: Tensor, shape: readonly number[], specs: reado
 
 const n0 = (shape: readonly number[]): boolean => sizeOf(shape) === 0;
 
+/**
+ * A view of `length` entries of `dim` from `start` (negative counts from the end) (`torch.narrow`).
+ */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   x.assertLive('narrow');
   const d = normalizeAxis('narrow', dim, x.ndim);
@@ -166,6 +171,10 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   return index(x, ...specs);
 }
 
+/**
+ * A view of entry `i` of `dim`, with that dim removed (`torch.select`); negative `i` counts from
+ * the end.
+ */
 export function select(x: Tensor, dim: number, i: number): Tensor {
   x.assertLive('select');
   const d = normalizeAxis('select', dim, x.ndim);
@@ -196,6 +205,7 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   return viewOp('squeeze', x, restride(x, shape, strides, x.offset), (g) => reshape(g, x.shape));
 }
 
+/** A view with a size-1 dim inserted at `dim` (`torch.unsqueeze`); `dim` may be -1 to append. */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   x.assertLive('unsqueeze');
   const d = normalizeAxis('unsqueeze', dim, x.ndim + 1);

@@ -81,6 +81,8 @@ function nodeJs(e: Expr, operands: readonly string[]): string {
       return literal(e.v, e.dtype);
     case 'idx':
       return `c[${e.axis}]`;
+    case 'stat':
+      return `st[${e.i}]`;
     case 'cast':
       return castJs(operands[0]!, e.a.dtype, e.dtype);
     case 'call': {

@@ -7,6 +7,7 @@ import type { Kernel, ReduceOp, View } from '../kernel.js';
 import { forEachIndex, offsetsOf } from '../strided.js';
 import { topoNodes, type Expr } from '../../expr.js';
 import { exprToJs, inputsUsed } from './codegen.js';
+import { runRows } from './rows.js';
 import * as H from './math.js';
 
 /** A cpu buffer is a typed array of its dtype; bool is a Uint8Array of 0/1. */
@@ -91,6 +92,8 @@ export class CpuBackend implements Backend<CpuBuffer> {
         return topk(kernel.k, kernel.largest, inputs[0]!, outputs[0]!, outputs[1]!);
       case 'random':
         return random(kernel.dist, kernel.seed, kernel.offset, outputs[0]!, scalars);
+      case 'rows':
+        return runRows(kernel, inputs, outputs, scalars);
     }
   }
 

@@ -83,6 +83,8 @@ export function exprToWgsl(roots: readonly Expr[], scalarWord: (i: number) => st
         return literal(e.v, e.dtype);
       case 'idx':
         return `i32(${coord(e.axis)})`;
+      case 'stat':
+        return `stat${e.i}`;
       case 'cast':
         return castWgsl(operands[0]!, e.a.dtype, e.dtype);
       case 'call':

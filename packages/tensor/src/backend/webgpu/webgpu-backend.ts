@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from '../../dtype.js';
-import { BackendError, DeviceLostError, IndexError, NonlinearError, OutOfMemoryError } from '../../errors.js';
+import { BackendError, BacklogError, DeviceLostError, IndexError, NonlinearError, OutOfMemoryError } from '../../errors.js';
 import type { Backend, BackendMemory } from '../backend.js';
 import type { Kernel, ReduceKernel, View } from '../kernel.js';
 import { type GpuContext, requestGpu } from './device.js';
@@ -10,6 +10,7 @@ import { type MatmulConfig, defaultMatmulConfig, matmulDims, matmulProgram } fro
 import type { Program } from './kernels/program.js';
 import { randomProgram } from './kernels/random.js';
 import { reduceProgram } from './kernels/reduce.js';
+import { rowsProgram } from './kernels/rows.js';
 import { BufferPool, type GpuBuffer } from './pool.js';
 import { metaBytes, storageType } from './wgsl.js';
 
@@ -19,7 +20,13 @@ const META_CAPACITY = 1 << 16;
 const TWO_PASS_MIN_ROW = 16384;
 const TWO_PASS_MAX_ROWS = 64;
 /** Bind groups kept for reuse (least recently used are dropped first). */
-const BIND_GROUP_CACHE = 4096;
+const BIND_GROUP_CACHE = 2048;
+/**
+ * Submitted batches allowed in flight. Ops only record; without a read the CPU can queue work
+ * far faster than the device runs it, and an unbounded backlog ends in the driver running out
+ * of descriptors. Past this, the next op raises BacklogError instead (seen at ~1,600 here).
+ */
+const MAX_IN_FLIGHT = 256;
 /** Dispatches recorded before a batch is submitted even if nobody reads. */
 const MAX_BATCH = 128;
 
@@ -39,10 +46,14 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
   readonly isSoftware: boolean;
   private readonly pool: BufferPool;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
-  private readonly pipelineIds = new Map<GPUComputePipeline, number>();
+  private readonly layouts = new Map<string, GPUBindGroupLayout>();
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private readonly bufferIds = new WeakMap<GPUBuffer, number>();
   private nextBufferId = 1;
+  /** Submitted batches the device has not finished. */
+  private inFlight = 0;
+  /** Batches allowed in flight before ops raise BacklogError (see MAX_IN_FLIGHT). */
+  maxInFlight = MAX_IN_FLIGHT;
   private readonly metaCpu = new Uint32Array(META_CAPACITY / 4);
   private readonly metaGpu: GPUBuffer;
   private readonly errBuffer: GPUBuffer;
@@ -55,7 +66,8 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
   private bytes = 0;
   private lostError: DeviceLostError | null = null;
   private deferred: NonlinearError[] = [];
-  private scopes: Promise<void>[] = [];
+  private readonly scopes = new Set<Promise<void>>();
+  private allocOp = 'alloc';
   private readonly checks = new Map<number, string>();
   private nextCheck = 1;
   private readonly maxBinding: number;
@@ -86,7 +98,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     this.maxBinding = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
     this.maxPerDim = this.device.limits.maxComputeWorkgroupsPerDimension;
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    this.pool = new BufferPool((bytes) => this.device.createBuffer({ size: bytes, usage }));
+    this.pool = new BufferPool((bytes) => this.createBuffer(bytes, usage));
     this.metaGpu = this.device.createBuffer({ size: META_CAPACITY, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.errBuffer = this.device.createBuffer({ size: 16, usage });
     void this.device.lost.then((info) => {
@@ -121,13 +133,8 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
           `storage buffer binding (${this.maxBinding} bytes)`,
       );
     }
-    this.device.pushErrorScope('out-of-memory');
+    this.allocOp = op;
     const b = this.pool.acquire(bytes);
-    this.scopes.push(
-      this.device.popErrorScope().then((err) => {
-        if (err) this.deferred.push(new OutOfMemoryError(`${op}: the device could not allocate ${b.bytes} bytes: ${err.message}`));
-      }),
-    );
     this.bytes += b.bytes;
     return b;
   }
@@ -176,6 +183,9 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
       case 'random':
         p = randomProgram(kernel.dist, kernel.seed, kernel.offset, outputs[0]!, scalars, lim);
         break;
+      case 'rows':
+        p = rowsProgram(kernel, inputs, outputs, scalars, lim);
+        break;
     }
     this.record(p);
   }
@@ -204,25 +214,47 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     return id;
   }
 
-  private pipeline(source: string): GPUComputePipeline {
-    let p = this.pipelines.get(source);
-    if (!p) {
-      const module = this.device.createShaderModule({ code: source });
-      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-      this.pipelines.set(source, p);
-      this.pipelineIds.set(p, this.pipelineIds.size + 1);
+  /**
+   * Bind group layouts are shared by every kernel with the same binding signature (outputs,
+   * inputs, error buffer), and the meta block is bound with a dynamic offset, so one bind group
+   * serves a kernel wherever its meta lands in a batch.
+   */
+  private layout(p: Program): GPUBindGroupLayout {
+    const key = `${p.outputs.length}/${p.inputs.length}/${p.checksIndices ? 1 : 0}`;
+    let layout = this.layouts.get(key);
+    if (!layout) {
+      const entries: GPUBindGroupLayoutEntry[] = [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } }];
+      let b = 1;
+      for (let i = 0; i < p.outputs.length; i++) entries.push({ binding: b++, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } });
+      for (let i = 0; i < p.inputs.length; i++) entries.push({ binding: b++, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } });
+      if (p.checksIndices) entries.push({ binding: b++, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } });
+      layout = this.device.createBindGroupLayout({ entries });
+      this.layouts.set(key, layout);
     }
-    return p;
+    return layout;
+  }
+
+  private pipeline(p: Program): GPUComputePipeline {
+    let pipeline = this.pipelines.get(p.source);
+    if (!pipeline) {
+      const module = this.device.createShaderModule({ code: p.source });
+      const layout = this.device.createPipelineLayout({ bindGroupLayouts: [this.layout(p)] });
+      pipeline = this.device.createComputePipeline({ layout, compute: { module, entryPoint: 'main' } });
+      this.pipelines.set(p.source, pipeline);
+    }
+    return pipeline;
   }
 
   /**
-   * Bind groups are cached by pipeline, meta slot and buffers: a training step replays the same
-   * dispatches on the same pooled buffers, so after the first step most lookups hit and the
-   * per-op cost of creating a bind group disappears.
+   * Bind groups are cached by layout, meta size and buffers. A training step replays the same
+   * kernels on the same pooled buffers, so after the first step lookups hit; few bind groups
+   * stay alive (Dawn frees them only when JavaScript collects their wrappers, and a flood of
+   * live ones exhausts the driver's descriptor pools).
    */
-  private bindGroup(pipeline: GPUComputePipeline, p: Program, words: number): GPUBindGroup {
+  private bindGroup(p: Program, words: number): GPUBindGroup {
+    const layout = this.layout(p);
     const views = [...p.outputs, ...p.inputs];
-    let key = `${this.pipelineIds.get(pipeline)}:${this.metaUsed}:${words}:${p.checksIndices ? 1 : 0}`;
+    let key = `${p.outputs.length}/${p.inputs.length}/${p.checksIndices ? 1 : 0}:${words}`;
     for (const v of views) key += `:${this.bufferId(v.buffer.buffer)}`;
     const hit = this.bindGroups.get(key);
     if (hit) {
@@ -230,11 +262,11 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
       this.bindGroups.set(key, hit);
       return hit;
     }
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.metaGpu, offset: this.metaUsed, size: metaBytes(words) } }];
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.metaGpu, offset: 0, size: metaBytes(words) } }];
     let b = 1;
     for (const v of views) entries.push({ binding: b++, resource: { buffer: v.buffer.buffer } });
     if (p.checksIndices) entries.push({ binding: b++, resource: { buffer: this.errBuffer } });
-    const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const group = this.device.createBindGroup({ layout, entries });
     this.bindGroups.set(key, group);
     if (this.bindGroups.size > BIND_GROUP_CACHE) this.bindGroups.delete(this.bindGroups.keys().next().value!);
     return group;
@@ -248,6 +280,12 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
 
   private record(p: Program): void {
     if (p.grid.some((g) => g === 0)) return;
+    if (this.inFlight >= this.maxInFlight) {
+      throw new BacklogError(
+        `webgpu: ${this.inFlight} command batches are queued on the device and none was waited for; ` +
+          'in a long loop, await a read (await t.data()) or await sync() every so often',
+      );
+    }
     const words = p.meta.length;
     const slot = Math.ceil(metaBytes(words) / 256) * 256;
     if (this.metaUsed + slot > META_CAPACITY || this.dispatches >= MAX_BATCH) this.flush();
@@ -255,10 +293,10 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     if (!this.pass) this.pass = this.encoder.beginComputePass();
     const at = this.metaUsed / 4;
     for (let i = 0; i < words; i++) this.metaCpu[at + i] = p.meta[i]! >>> 0;
-    const pipeline = this.pipeline(p.source);
-    const group = this.bindGroup(pipeline, p, words);
+    const pipeline = this.pipeline(p);
+    const group = this.bindGroup(p, words);
     this.pass.setPipeline(pipeline);
-    this.pass.setBindGroup(0, group);
+    this.pass.setBindGroup(0, group, [this.metaUsed]);
     this.pass.dispatchWorkgroups(p.grid[0], p.grid[1], p.grid[2]);
     this.metaUsed += slot;
     this.dispatches++;
@@ -273,6 +311,11 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     }
     if (this.metaUsed > 0) this.device.queue.writeBuffer(this.metaGpu, 0, this.metaCpu.buffer, 0, this.metaUsed);
     this.device.queue.submit([this.encoder.finish()]);
+    this.inFlight++;
+    void this.device.queue.onSubmittedWorkDone().then(
+      () => this.inFlight--,
+      () => this.inFlight--,
+    );
     this.encoder = null;
     this.metaUsed = 0;
     this.dispatches = 0;
@@ -323,10 +366,27 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     }
   }
 
+  /**
+   * A new buffer, inside an out-of-memory error scope. Only real allocations are scoped (a pool
+   * hit needs none), and each scope forgets itself once the device has answered, so a long
+   * loop without reads holds nothing.
+   */
+  private createBuffer(bytes: number, usage: number): GPUBuffer {
+    const op = this.allocOp;
+    this.device.pushErrorScope('out-of-memory');
+    const buffer = this.device.createBuffer({ size: bytes, usage });
+    const scope: Promise<void> = this.device
+      .popErrorScope()
+      .then((err) => {
+        if (err) this.deferred.push(new OutOfMemoryError(`${op}: the device could not allocate ${bytes} bytes: ${err.message}`));
+      })
+      .finally(() => this.scopes.delete(scope));
+    this.scopes.add(scope);
+    return buffer;
+  }
+
   private async raiseDeferred(): Promise<void> {
-    const scopes = this.scopes;
-    this.scopes = [];
-    await Promise.all(scopes);
+    await Promise.all([...this.scopes]);
     if (this.lostError) throw this.lostError;
     const errs = this.deferred;
     this.deferred = [];
@@ -336,6 +396,14 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
   /** {@inheritDoc Backend.memory} */
   memory(): BackendMemory {
     return { bytesInUse: this.bytes, pooledBytes: this.pool.pooledBytes + this.pool.pendingBytes, pooledBuffers: this.pool.pooledBuffers };
+  }
+
+  /** Submits recorded work and resolves when the device has finished all of it. */
+  async sync(): Promise<void> {
+    this.alive();
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.raiseDeferred();
   }
 
   /** Destroys the buffers held for reuse. */
