@@ -9,6 +9,8 @@ import { backendOf, empty, runKernel, viewOf } from './core.js';
 import * as ew from './elementwise.js';
 import { expand, permute, reshape, squeeze } from './view.js';
 import { record } from '../autograd/tape.js';
+import { call } from '../expr.js';
+import { rowProgram, withDimLast } from './rows.js';
 
 /**
  * The dims a reduction folds: one index or several (negative counts from the end); null or
@@ -141,26 +143,38 @@ export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
 /** exp(x) / sum(exp(x)) along `dim`, shifted by the max so it cannot overflow (`torch.softmax`). */
 export function softmax(x: Tensor, dim: number): Tensor {
   x.assertLive('softmax');
-  const d = normalizeAxis('softmax', dim, x.ndim);
-  return tidy(() => {
-    const xf = ew.cast(x, floatTypeOf(x.dtype));
-    const e = ew.exp(ew.sub(xf, max(xf, d, true)));
-    return ew.div(e, sum(e, d, true));
-  });
+  return alongRows('softmax', x, dim, (v) =>
+    rowProgram('softmax', [v], 'float', (row, e) => {
+      const shifted = call('sub', e, row.max(e));
+      const ex = call('exp', shifted);
+      return [call('div', ex, row.sum(ex))];
+    }, {
+      // dx = y (g - sum(g y)), written with public ops so it differentiates again.
+      grad: ([g], _ins, [y]) => [ew.mul(y!, ew.sub(g!, sum(ew.mul(g!, y!), -1, true)))],
+      saveOutputs: true,
+    })[0]!,
+  );
 }
 
-/**
- * x - logsumexp(x) along `dim`, stable for large logits (`torch.log_softmax`); prefer it to
- * log(softmax(x)).
- */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   x.assertLive('logSoftmax');
-  const d = normalizeAxis('logSoftmax', dim, x.ndim);
-  return tidy(() => {
-    const xf = ew.cast(x, floatTypeOf(x.dtype));
-    const shifted = ew.sub(xf, max(xf, d, true));
-    return ew.sub(shifted, ew.log(sum(ew.exp(shifted), d, true)));
-  });
+  return alongRows('logSoftmax', x, dim, (v) =>
+    rowProgram('logSoftmax', [v], 'float', (row, e) => {
+      const shifted = call('sub', e, row.max(e));
+      return [call('sub', shifted, call('log', row.sum(call('exp', shifted))))];
+    }, {
+      // dx = g - softmax(x) sum(g).
+      grad: ([g], _ins, [y]) => [ew.sub(g!, ew.mul(ew.exp(y!), sum(g!, -1, true)))],
+      saveOutputs: true,
+    })[0]!,
+  );
+}
+
+/** Softmax-like ops run as one row program over `dim` moved last (0-d tensors as one-element rows). */
+function alongRows(op: string, x: Tensor, dim: number, f: (rows: Tensor) => Tensor): Tensor {
+  if (x.ndim > 0) return withDimLast(op, x, dim, f);
+  normalizeAxis(op, dim, 0);
+  return tidy(() => reshape(f(reshape(x, [1])), []));
 }
 
 /** Vector p-norm over dims (PyTorch's linalg.vector_norm): p may be any number, 'inf' or '-inf'. */

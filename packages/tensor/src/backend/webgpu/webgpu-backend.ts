@@ -73,6 +73,8 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
   private readonly maxBinding: number;
   /** The matmul configuration where no tuned one applies: the adapter's default unless set. */
   matmulConfig: MatmulConfig;
+  /** Row programs: one invocation per row (CPU-emulated adapters) or one workgroup per row (GPUs). */
+  rowsPerThread: boolean;
   /** Tuned configurations per shape class (from autotuneMatmul or the disk cache). */
   tuned: TunedConfigs = {};
   private readonly maxPerDim: number;
@@ -95,6 +97,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     this.description = ctx.description;
     this.isSoftware = ctx.isSoftware;
     this.matmulConfig = defaultMatmulConfig(ctx.isSoftware);
+    this.rowsPerThread = ctx.isSoftware;
     this.maxBinding = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
     this.maxPerDim = this.device.limits.maxComputeWorkgroupsPerDimension;
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -184,7 +187,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
         p = randomProgram(kernel.dist, kernel.seed, kernel.offset, outputs[0]!, scalars, lim);
         break;
       case 'rows':
-        p = rowsProgram(kernel, inputs, outputs, scalars, lim);
+        p = rowsProgram(kernel, inputs, outputs, scalars, lim, this.rowsPerThread);
         break;
     }
     this.record(p);

@@ -16,7 +16,7 @@ const sources = new Map<string, string>();
  * outputs are written in a last pass over the row. Meta: rows, row length, the outer shape, then
  * per view (outputs, inputs) its offset, outer strides and last-dim stride, then the scalars.
  */
-export function rowsProgram(kernel: RowsKernel, ins: readonly View<GpuBuffer>[], outs: readonly View<GpuBuffer>[], scalars: readonly number[], maxPerDim: number): Program {
+export function rowsProgram(kernel: RowsKernel, ins: readonly View<GpuBuffer>[], outs: readonly View<GpuBuffer>[], scalars: readonly number[], maxPerDim: number, threadPerRow: boolean): Program {
   const shape = outs[0]!.shape;
   const nd = shape.length;
   const outer = shape.slice(0, nd - 1);
@@ -35,16 +35,22 @@ export function rowsProgram(kernel: RowsKernel, ins: readonly View<GpuBuffer>[],
   const scalarBase = meta.length;
   scalars.forEach((s, i) => meta.push(scalarBits(s, scalarTypes[i] ?? 'float32')));
   const inTypes = ins.map((v) => v.dtype);
-  const key = `${kernel.stats.map((s) => `${s.op}:${exprKey(s.expr)}`).join(';')}|${kernel.exprs.map(exprKey).join(';')}|${nd}|${outs.map((o) => o.dtype)}|${usedIdx.map((i) => `${i}:${inTypes[i]}`)}|${scalars.length}`;
+  const key = `${threadPerRow}|${kernel.stats.map((s) => `${s.op}:${exprKey(s.expr)}`).join(';')}|${kernel.exprs.map(exprKey).join(';')}|${nd}|${outs.map((o) => o.dtype)}|${usedIdx.map((i) => `${i}:${inTypes[i]}`)}|${scalars.length}`;
   let source = sources.get(key);
   if (!source) {
-    source = rowsSource(kernel, nd, outs.map((o) => o.dtype), usedIdx, inTypes, meta.length, scalarBase);
+    source = rowsSource(kernel, nd, outs.map((o) => o.dtype), usedIdx, inTypes, meta.length, scalarBase, threadPerRow);
     sources.set(key, source);
   }
-  return { source, meta, grid: grid2d(rows, maxPerDim), outputs: outs, inputs: usedIdx.map((i) => ins[i]!) };
+  const groups = threadPerRow ? Math.ceil(rows / WG) : rows;
+  return { source, meta, grid: grid2d(groups, maxPerDim), outputs: outs, inputs: usedIdx.map((i) => ins[i]!) };
 }
 
-function rowsSource(kernel: RowsKernel, nd: number, outTypes: DType[], used: number[], inTypes: DType[], words: number, scalarBase: number): string {
+/**
+ * With `threadPerRow` each invocation walks whole rows alone, with no workgroup memory and no
+ * barriers: the fast shape on CPU-emulated Vulkan (lavapipe), where barriers are costly and a
+ * workgroup runs on one core anyway. GPUs get a workgroup per row.
+ */
+function rowsSource(kernel: RowsKernel, nd: number, outTypes: DType[], used: number[], inTypes: DType[], words: number, scalarBase: number, threadPerRow: boolean): string {
   const no = nd - 1;
   const viewNames = [...outTypes.map((_, j) => `o${j}`), ...used.map((i) => `${i}`)];
   const viewAt = (k: number): number => 2 + no + k * (no + 2);
@@ -63,8 +69,20 @@ function rowsSource(kernel: RowsKernel, nd: number, outTypes: DType[], used: num
     return [...need].map((i) => `let v${i} = ${load(`in${i}`, `p${i} + i32(j) * s${i}`, inTypes[i]!)};`).join('\n    ');
   };
   const scalarWord = (i: number): string => `M(${scalarBase + i}u)`;
+  const lanes = threadPerRow ? 1 : WG;
+  const first = threadPerRow ? '0u' : 'lid';
   const stats = kernel.stats.map((s, k) => {
     const T = storageType(s.expr.dtype);
+    if (threadPerRow) {
+      const ident = s.op === 'sum' ? `${T}(0)` : T === 'f32' ? '-nl_inf()' : 'i32(-2147483647 - 1)';
+      return `var acc${k}: ${T} = ${ident};
+  for (var j: u32 = 0u; j < L; j++) {
+    ${loadsFor([s.expr])}
+    ${exprToWgsl([s.expr], scalarWord, () => '0u')}
+    acc${k} = comb${k}(acc${k}, result0);
+  }
+  let stat${k} = acc${k};`;
+    }
     const ident = s.op === 'sum' ? `${T}(0)` : T === 'f32' ? '-nl_inf()' : 'i32(-2147483647 - 1)';
     const comb = s.op === 'sum' ? 'a + b' : T === 'f32' ? 'nl_max(a, b)' : 'max(a, b)';
     return `{
@@ -87,7 +105,8 @@ function rowsSource(kernel: RowsKernel, nd: number, outTypes: DType[], used: num
   const combFns = kernel.stats.map((s, k) => {
     const T = storageType(s.expr.dtype);
     const comb = s.op === 'sum' ? 'a + b' : T === 'f32' ? 'nl_max(a, b)' : 'max(a, b)';
-    return `var<workgroup> red${k}: array<${T}, ${WG}>;\nfn comb${k}(a: ${T}, b: ${T}) -> ${T} { return ${comb}; }`;
+    const shared = threadPerRow ? '' : `var<workgroup> red${k}: array<${T}, ${WG}>;\n`;
+    return `${shared}fn comb${k}(a: ${T}, b: ${T}) -> ${T} { return ${comb}; }`;
   });
   const stores = outTypes.map((t, j) => `o${j}[po${j} + i32(j) * so${j}] = ${store(`result${j}`, t)};`);
   return `${metaDecl(words)}
@@ -96,12 +115,12 @@ ${PRELUDE}
 ${combFns.join('\n')}
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = wid.x + wid.y * nwg.x;
+  let row = ${threadPerRow ? `(wid.x + wid.y * nwg.x) * ${WG}u + lid` : 'wid.x + wid.y * nwg.x'};
   if (row >= M(0u)) { return; }
   let L = M(1u);
   ${setup.join('\n  ')}
   ${stats.join('\n  ')}
-  for (var j: u32 = lid; j < L; j += ${WG}u) {
+  for (var j: u32 = ${first}; j < L; j += ${lanes}u) {
     ${loadsFor(kernel.exprs)}
     ${exprToWgsl(kernel.exprs, scalarWord, () => '0u')}
     ${stores.join('\n    ')}
