@@ -1,17 +1,12 @@
+import * as T from '@nonlinear/tensor';
 import { ValueError, ones, tidy, zeros, type Tensor } from '@nonlinear/tensor';
 import { Module } from '../module.js';
 import { checkFloatInput, checkPositiveInt, checkTrailing, type LayerOptions } from './common.js';
 
 /** Normalises over the trailing `normalizedShape.length` dims (F.layer_norm): population variance, eps inside the root. */
 export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
-  const dims = normalizedShape.map((_, i) => x.ndim - normalizedShape.length + i);
-  return tidy(() => {
-    const centered = x.sub(x.mean(dims, true));
-    let y = centered.mul(centered.square().mean(dims, true).add(eps).rsqrt());
-    if (weight) y = y.mul(weight);
-    if (bias) y = y.add(bias);
-    return y;
-  });
+  // One row-program kernel over the normalized dims, flattened into the last one.
+  return overTrailing(x, normalizedShape, [weight, bias], (rows, [w, b]) => T.layerNorm(rows, w, b, eps));
 }
 
 export interface LayerNormOptions extends LayerOptions {
@@ -64,4 +59,22 @@ export class LayerNorm extends Module {
   override extraRepr(): string {
     return `[${this.normalizedShape.join(', ')}], eps=${this.eps}, elementwiseAffine=${this.weight !== null}`;
   }
+}
+
+/**
+ * Runs a last-dim normalisation over the trailing `normalizedShape` dims of x: they are
+ * flattened into one (a view when x's layout allows), as are the affine parameters.
+ */
+export function overTrailing(
+  x: Tensor,
+  normalizedShape: readonly number[],
+  params: readonly (Tensor | null | undefined)[],
+  f: (rows: Tensor, params: (Tensor | null)[]) => Tensor,
+): Tensor {
+  if (normalizedShape.length === 1) return f(x, params.map((p) => p ?? null));
+  const n = normalizedShape.reduce((a, b) => a * b, 1);
+  return tidy(() => {
+    const rows = x.reshape([...x.shape.slice(0, x.ndim - normalizedShape.length), n]);
+    return f(rows, params.map((p) => (p ? p.reshape([n]) : null))).reshape(x.shape as number[]);
+  });
 }

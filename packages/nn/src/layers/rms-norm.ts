@@ -1,7 +1,8 @@
-import { ones, tidy, type DType, type Tensor } from '@nonlinear/tensor';
+import * as T from '@nonlinear/tensor';
+import { ones, type DType, type Tensor } from '@nonlinear/tensor';
 import { Module } from '../module.js';
 import { checkFloatInput, checkTrailing, type LayerOptions } from './common.js';
-import { normalizedShapeOf } from './layer-norm.js';
+import { normalizedShapeOf, overTrailing } from './layer-norm.js';
 
 /** Machine epsilon of a float dtype: RMSNorm's default eps, as torch.finfo(dtype).eps. */
 export function finfoEps(dtype: DType): number {
@@ -10,12 +11,8 @@ export function finfoEps(dtype: DType): number {
 
 /** x * rsqrt(mean(x^2) + eps) * weight over the trailing dims (F.rms_norm). No centring, no bias. */
 export function rmsNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, eps?: number | null): Tensor {
-  const dims = normalizedShape.map((_, i) => x.ndim - normalizedShape.length + i);
   const e = eps ?? finfoEps(x.dtype);
-  return tidy(() => {
-    const y = x.mul(x.square().mean(dims, true).add(e).rsqrt());
-    return weight ? y.mul(weight) : y;
-  });
+  return overTrailing(x, normalizedShape, [weight], (rows, [w]) => T.rmsNorm(rows, w, e));
 }
 
 export interface RMSNormOptions extends LayerOptions {

@@ -2,6 +2,7 @@ import { Tensor, ValueError, zerosLike } from '@nonlinear/tensor';
 import { add, div, fusedUpdate, max, mul, neg, sqrt, sub, type E } from './fused.js';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
+/** Options of {@link Adam} and AdamW (PyTorch's arguments of torch.optim.Adam / AdamW). */
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */
   lr?: number;
@@ -17,12 +18,19 @@ export interface AdamOptions {
   maximize?: boolean;
 }
 
+/** An Adam or AdamW parameter group's hyper-parameters, every option filled in. */
 export interface AdamHyper {
+  /** Learning rate. */
   lr: number;
+  /** Decay rates of the first and second moment averages. */
   betas: [number, number];
+  /** Added to the denominator. */
   eps: number;
+  /** L2 penalty (Adam) or decoupled decay rate (AdamW). */
   weightDecay: number;
+  /** Whether the AMSGrad variant is used. */
   amsgrad: boolean;
+  /** Whether the objective is maximised. */
   maximize: boolean;
 }
 

@@ -4,6 +4,10 @@ import {
 import { add, fusedUpdate, mul as mulE, sub as subE } from './fused.js';
 import { Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState } from './optimizer.js';
 
+/**
+ * Options of {@link LBFGS} (torch.optim.LBFGS's arguments, camelCased; `lineSearch: 'strongWolfe'`
+ * is `line_search_fn='strong_wolfe'`).
+ */
 export interface LBFGSOptions {
   /** Step length (default 1). */
   lr?: number;
@@ -21,13 +25,21 @@ export interface LBFGSOptions {
   lineSearch?: 'strongWolfe' | null;
 }
 
+/** The L-BFGS parameter group's hyper-parameters, every option filled in. */
 export interface LBFGSHyper {
+  /** Step length. */
   lr: number;
+  /** Iterations per step() call. */
   maxIter: number;
+  /** Closure evaluations per step() call. */
   maxEval: number;
+  /** Gradient tolerance (max absolute element). */
   toleranceGrad: number;
+  /** Loss and parameter change tolerance. */
   toleranceChange: number;
+  /** Curvature pairs kept. */
   historySize: number;
+  /** The line search, or null for fixed steps. */
   lineSearch: 'strongWolfe' | null;
 }
 

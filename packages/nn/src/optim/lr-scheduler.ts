@@ -2,6 +2,7 @@ import { ValueError } from '@nonlinear/tensor';
 import type { BaseHyper, Optimizer } from './optimizer.js';
 import type { Schedule } from './schedules.js';
 
+/** Options of {@link LRScheduler}. */
 export interface LRSchedulerOptions {
   /**
    * A momentum schedule (e.g. oneCycleMomentum) applied with the learning rate: to each group's
@@ -22,6 +23,7 @@ export class LRScheduler {
   lastStep = 0;
 
   constructor(
+    /** The optimizer whose groups' learning rates (and momentum) this sets. */
     readonly optimizer: Optimizer<BaseHyper>,
     schedule: Schedule | readonly Schedule[],
     options: LRSchedulerOptions = {},
@@ -65,7 +67,11 @@ export class LRScheduler {
     });
   }
 
-  stateDict(): { lastStep: number } {
+  /** The scheduler's position, to save with the optimizer's state dict. */
+  stateDict(): {
+    /** Steps taken so far. */
+    lastStep: number;
+  } {
     return { lastStep: this.lastStep };
   }
 

@@ -12,14 +12,21 @@ export type StateValue = number | boolean | Tensor | null | readonly (number | T
 export type ParamState = Record<string, StateValue>;
 
 /** A parameter group as given to a constructor: its parameters and any hyper-parameters that differ from the defaults. */
-export type ParamGroupSpec<H> = { params: Iterable<Tensor> } & Partial<H>;
+export type ParamGroupSpec<H> = {
+  /** The group's parameters: float leaf tensors, each in one group only. */
+  params: Iterable<Tensor>;
+} & Partial<H>;
 /** A parameter group as the optimizer holds it: every hyper-parameter filled in. Change `lr` (or any other field) at will. */
-export type ParamGroup<H> = H & { params: Tensor[] };
+export type ParamGroup<H> = H & {
+  /** The group's parameters. */
+  params: Tensor[];
+};
 /** What an optimizer is built from: parameters, or parameter groups. */
 export type Params<H> = Iterable<Tensor> | readonly ParamGroupSpec<H>[];
 
 /** The hyper-parameters every optimizer has. */
 export interface BaseHyper {
+  /** Learning rate. */
   lr: number;
 }
 
@@ -30,8 +37,13 @@ export interface BaseHyper {
  * `loadStateDict` copies them again, so one snapshot can be loaded any number of times.
  */
 export interface OptimizerStateDict<H = Record<string, unknown>> {
+  /** Per-parameter state (copies), keyed by the parameter's index; parameters without state are absent. */
   state: Record<number, ParamState>;
-  paramGroups: (H & { params: number[] })[];
+  /** Each group's hyper-parameters, with the indices of its parameters. */
+  paramGroups: (H & {
+    /** Indices of the group's parameters, counting through the groups in order. */
+    params: number[];
+  })[];
 }
 
 function isGroupSpec<H>(x: unknown): x is ParamGroupSpec<H> {
@@ -56,8 +68,18 @@ function disposeValue(v: StateValue): void {
   else if (Array.isArray(v)) for (const x of v) if (x instanceof Tensor) x.dispose();
 }
 
+/**
+ * The base of every optimizer (torch.optim.Optimizer): parameter groups with their own
+ * hyper-parameters, per-parameter state owned by the optimizer, `zeroGrad`, `step` and state dicts
+ * for exact resumption. Subclasses implement `step()`.
+ */
 export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
+  /** The constructor's hyper-parameters: what a group's missing options take. */
   readonly defaults: Readonly<H>;
+  /**
+   * The parameter groups with their current hyper-parameters; change any field (`lr`, `betas`...)
+   * between steps.
+   */
   readonly paramGroups: ParamGroup<H>[] = [];
   /** Per-parameter state (moments, step counts). Tensors here belong to the optimizer. */
   protected readonly state = new Map<Tensor, ParamState>();

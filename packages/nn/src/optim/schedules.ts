@@ -42,6 +42,7 @@ export function exponentialLr(lr: number, options: { gamma: number }): Schedule 
   };
 }
 
+/** Options of {@link cosineLr}: linear warm-up, then cosine decay to `minLr`. */
 export interface CosineOptions {
   /** Steps of the whole schedule, warm-up included; the cosine reaches `minLr` here and stays. */
   totalSteps: number;
@@ -75,6 +76,7 @@ export function cosineLr(lr: number, options: CosineOptions): Schedule {
   };
 }
 
+/** Options of {@link oneCycleLr} and {@link oneCycleMomentum} (PyTorch's OneCycleLR arguments). */
 export interface OneCycleOptions {
   /** The peak learning rate. */
   maxLr: number;

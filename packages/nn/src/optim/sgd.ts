@@ -2,7 +2,9 @@ import { Tensor, ValueError, zerosLike } from '@nonlinear/tensor';
 import { add, fusedUpdate, mul, neg, sub, type E } from './fused.js';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
+/** Options of {@link SGD} (PyTorch's arguments of torch.optim.SGD). */
 export interface SGDOptions {
+  /** Learning rate (required, as in PyTorch). */
   lr: number;
   /** Momentum factor (default 0: plain SGD). */
   momentum?: number;
@@ -16,6 +18,7 @@ export interface SGDOptions {
   maximize?: boolean;
 }
 
+/** An SGD parameter group's hyper-parameters, every option filled in. */
 export type SGDHyper = Required<SGDOptions>;
 
 /**

@@ -103,10 +103,18 @@ export interface RandomKernel {
 export interface RowsKernel {
   /** Discriminant. */
   readonly kind: 'rows';
-  /** Statistics: how each folds and the per-element expression it folds. */
-  readonly stats: readonly { readonly op: 'sum' | 'max'; readonly expr: Expr }[];
+  /** Statistics in order (each may use the earlier ones). */
+  readonly stats: readonly RowStat[];
   /** One expression per output. */
   readonly exprs: readonly Expr[];
+}
+
+/** One statistic of a row program. */
+export interface RowStat {
+  /** How it folds over the row. */
+  readonly op: 'sum' | 'max';
+  /** The per-element expression it folds. */
+  readonly expr: Expr;
 }
 
 /** How a reduction folds: arg-reductions produce int32 indices (the first on ties; NaN wins). */

@@ -156,6 +156,10 @@ export function softmax(x: Tensor, dim: number): Tensor {
   );
 }
 
+/**
+ * x - logsumexp(x) along `dim`, stable for large logits (`torch.log_softmax`); prefer it to
+ * log(softmax(x)).
+ */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   x.assertLive('logSoftmax');
   return alongRows('logSoftmax', x, dim, (v) =>

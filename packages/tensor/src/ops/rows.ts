@@ -18,6 +18,7 @@ export interface RowBuilder {
   length(dtype: DType): Expr;
 }
 
+/** Typing and autograd options of {@link rowProgram}. */
 export interface RowProgramOptions {
   /** Fixes operand i's dtype; the others are typed by `compute`. */
   castTo?: readonly (DType | null)[];
