@@ -79,6 +79,10 @@ export function readmeDoctests({ readme, packageName, entry, outDir, label }) {
         file,
         async run() {
           mkdirSync(dir, { recursive: true });
+          // The generated files sit outside the package's `src`; give them a tsconfig of their
+          // own so the transform never goes looking further up the file system.
+          const tsconfig = join(dir, 'tsconfig.json');
+          if (!existsSync(tsconfig)) writeFileSync(tsconfig, JSON.stringify({ extends: '../tsconfig.json', compilerOptions: { rootDir: '.' }, include: ['./*.ts'] }, null, 2) + '\n');
           const header = `// Generated from ${relative(dir, readmePath).split(sep).join('/')} line ${b.line} by tools/doctest; edit the README, not this file.\n`;
           const text = header + rewriteImports(b.code, { [packageName]: spec }) + '\nexport {};\n';
           // Unchanged files are not rewritten, so a watching test runner does not rerun forever.
@@ -98,7 +102,7 @@ export function readmeDoctests({ readme, packageName, entry, outDir, label }) {
 export function pruneDoctestDir(outDir, cases) {
   const dir = toPath(outDir);
   if (!existsSync(dir)) return;
-  const keep = new Set(cases.map((c) => c.file));
+  const keep = new Set([...cases.map((c) => c.file), join(dir, 'tsconfig.json')]);
   for (const name of readdirSync(dir)) {
     const file = join(dir, name);
     if (!keep.has(file)) rmSync(file, { recursive: true, force: true });
