@@ -18,7 +18,6 @@ export type Operand = TensorLike | boolean;
 export type Compute = 'promote' | 'float' | DType;
 
 const add_ = (a: Expr, b: Expr): Expr => call('add', a, b);
-const sub_ = (a: Expr, b: Expr): Expr => call('sub', a, b);
 const mul_ = (a: Expr, b: Expr): Expr => call('mul', a, b);
 const div_ = (a: Expr, b: Expr): Expr => call('div', a, b);
 const exp_ = (a: Expr): Expr => call('exp', a);
@@ -42,6 +41,27 @@ export function commonDType(operands: readonly (Operand | Sym)[], compute: Compu
   const common: DType = dt ?? 'float32';
   if (compute === 'float') return floatTypeOf(common);
   return compute === 'promote' ? common : compute;
+}
+
+/**
+ * What every kernel over operands needs: the tensor operands and their backend, the broadcast
+ * shape, and one expression per operand (tensors as inputs, JS numbers as runtime scalars), all
+ * typed by `compute`.
+ */
+export function prepareOperands(op: string, operands: readonly Operand[], compute: Compute, castTo: readonly (DType | null)[] = []) {
+  const tensors = operands.filter((o): o is Tensor => o instanceof Tensor);
+  const backend = backendOf(op, tensors);
+  const common = commonDType(operands, compute, castTo);
+  const shape = broadcastShapes(op, ...tensors.map((t) => t.shape));
+  const scalars: number[] = [];
+  let nIn = 0;
+  const exprs = operands.map((o, i) => {
+    const to = castTo[i] ?? common;
+    if (o instanceof Tensor) return castE(input(nIn++, o.dtype), to);
+    scalars.push(Number(o));
+    return scalar(scalars.length - 1, to);
+  });
+  return { tensors, backend, shape, exprs, scalars };
 }
 
 /**
@@ -70,18 +90,7 @@ export function map(op: string, operands: readonly Operand[], compute: Compute, 
   const castTo = options.castTo ?? [];
   // Inside fuse(), operands are symbolic and the op only extends an expression.
   if (operands.some((o) => o instanceof Sym)) return symbolicMap(op, operands, commonDType(operands, compute, castTo), f, castTo) as unknown as Tensor;
-  const tensors = operands.filter((o): o is Tensor => o instanceof Tensor);
-  const backend = backendOf(op, tensors);
-  const common = commonDType(operands, compute, castTo);
-  const shape = broadcastShapes(op, ...tensors.map((t) => t.shape));
-  const scalars: number[] = [];
-  let nIn = 0;
-  const exprs = operands.map((o, i) => {
-    const to = castTo[i] ?? common;
-    if (o instanceof Tensor) return castE(input(nIn++, o.dtype), to);
-    scalars.push(Number(o));
-    return scalar(scalars.length - 1, to);
-  });
+  const { tensors, backend, shape, exprs, scalars } = prepareOperands(op, operands, compute, castTo);
   const expr = f(...exprs);
   const out = empty(op, backend, shape, expr.dtype);
   runKernel(backend, { kind: 'elementwise', exprs: [expr] }, tensors.map((t) => viewOf(t, shape)), [viewOf(out)], scalars);

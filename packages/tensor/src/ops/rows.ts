@@ -1,11 +1,11 @@
 import { record } from '../autograd/tape.js';
 import type { DType } from '../dtype.js';
 import { NonlinearError } from '../errors.js';
-import { cast as castE, input, scalar, type Expr } from '../expr.js';
-import { broadcastShapes, normalizeAxis } from '../shape.js';
+import { scalar, type Expr } from '../expr.js';
+import { normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { backendOf, empty, runKernel, viewOf } from './core.js';
-import { commonDType, type Compute, type Operand } from './elementwise.js';
+import { empty, runKernel, viewOf } from './core.js';
+import { prepareOperands, type Compute, type Operand } from './elementwise.js';
 import { permute } from './view.js';
 
 /** Declares the per-row statistics of a row program. */
@@ -43,19 +43,8 @@ export interface RowProgramOptions {
  */
 export function rowProgram(op: string, operands: readonly Operand[], compute: Compute, build: (row: RowBuilder, ...xs: Expr[]) => readonly Expr[], options: RowProgramOptions = {}): Tensor[] {
   const castTo = options.castTo ?? [];
-  const tensors = operands.filter((o): o is Tensor => o instanceof Tensor);
-  const backend = backendOf(op, tensors);
-  const common = commonDType(operands, compute, castTo);
-  const shape = broadcastShapes(op, ...tensors.map((t) => t.shape));
+  const { tensors, backend, shape, exprs, scalars } = prepareOperands(op, operands, compute, castTo);
   if (shape.length === 0) throw new NonlinearError(`${op}: a row program needs at least one dimension`);
-  const scalars: number[] = [];
-  let nIn = 0;
-  const exprs = operands.map((o, i) => {
-    const to = castTo[i] ?? common;
-    if (o instanceof Tensor) return castE(input(nIn++, o.dtype), to);
-    scalars.push(Number(o));
-    return scalar(scalars.length - 1, to);
-  });
   const stats: { op: 'sum' | 'max'; expr: Expr }[] = [];
   const stat = (kind: 'sum' | 'max') => (e: Expr): Expr => {
     stats.push({ op: kind, expr: e });

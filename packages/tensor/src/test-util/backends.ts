@@ -1,27 +1,6 @@
 import type { Backend } from '../backend/backend.js';
 import { initBackend } from '../backend/select.js';
+import { testBackends as shared } from '../../../../tools/testing/backends.js';
 
-let announced = false;
-
-/**
- * The backends a test file runs on: always cpu; webgpu when an adapter exists. Under CI=true a
- * missing adapter fails the run (the webgpu path must really be exercised there); elsewhere
- * the skip is announced loudly, never silent.
- */
-export async function testBackends(): Promise<Backend[]> {
-  const cpu = await initBackend('cpu');
-  try {
-    const gpu = await initBackend('webgpu');
-    if (!announced) {
-      console.log(`[nonlinear tests] webgpu adapter: ${gpu.description}`);
-      announced = true;
-    }
-    return [cpu, gpu];
-  } catch (e) {
-    if (process.env.CI === 'true' || process.env.CI === '1') {
-      throw new Error(`CI=true but the webgpu backend could not start: ${(e as Error).message}`);
-    }
-    console.warn(`[nonlinear tests] WEBGPU TESTS SKIPPED: no adapter (${(e as Error).message})`);
-    return [cpu];
-  }
-}
+/** The backends a test file runs on (see tools/testing/backends.js). */
+export const testBackends = (): Promise<Backend[]> => shared<Backend>(initBackend);
