@@ -50,6 +50,21 @@ if [ "$(uname -s)" = Linux ] && ! have_gpu_icd; then
 fi
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 
+# --- Text corpus for the activations language-model study ----------------------------------
+# Debian's fortunes package (~2 MB of English text in /usr/share/games/fortunes/). Optional:
+# the study takes any text with --corpus FILE, so a machine without apt only gets a hint.
+if [ "$(uname -s)" = Linux ] && [ ! -d /usr/share/games/fortunes ]; then
+  cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y fortunes"
+  if command -v apt-get >/dev/null && as_root true 2>/dev/null; then
+    say "installing Debian's fortunes (the text corpus of the activations study)"
+    as_root bash -c "$cmd" >>/tmp/nonlinear-setup-apt.log 2>&1 || say "apt-get failed (see /tmp/nonlinear-setup-apt.log); the activations study will need --corpus FILE"
+  else
+    say "no fortunes corpus found. As root, run:"
+    say "  $cmd"
+    say "or give the activations study any text with --corpus FILE"
+  fi
+fi
+
 # --- dependencies and build ---------------------------------------------------------------
 say "installing dependencies"
 pnpm install --frozen-lockfile --reporter=silent

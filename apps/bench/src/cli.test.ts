@@ -33,10 +33,11 @@ describe('help and list', () => {
     const r = await runCli(['list'], testEnv({ NONLINEAR_BENCH_TEST_SUITES: '0' }));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ {2}tour {5}the adapter of each backend/m);
-    expect(r.stdout).toMatch(/^ {2}kernels {2}matmul GFLOP\/s/m);
+    expect(r.stdout).toMatch(/^ {2}tour {9}the adapter of each backend/m);
+    expect(r.stdout).toMatch(/^ {2}kernels {6}matmul GFLOP\/s/m);
+    expect(r.stdout).toMatch(/^ {2}activations {2}PolyCom: fused vs unfused/m);
     expect(r.stdout).toContain('options: --ops --matmul-sizes --transformer --elementwise-size --chain --softmax --layernorm --fusion-size --peers --slow-matmul-max --tfjs-cpu-forward --reps --warmup');
-    expect(r.stdout).toContain('pnpm bench (no command) runs: tour, kernels');
+    expect(r.stdout).toContain('pnpm bench (no command) runs: tour, kernels, activations');
     expect(r.stdout).not.toContain('sleep');
     const withTest = await runMain(['list']);
     expect(withTest.stdout).toMatch(/sleep .*\[test-only\]/);
@@ -46,7 +47,7 @@ describe('help and list', () => {
 
 describe.concurrent('validation: exit 2, a clear message, nothing written', () => {
   const cases: [string, string[], RegExp][] = [
-    ['unknown suite', ['kernel'], /unknown suite or command "kernel" \(did you mean "kernels"\?\)\. Suites: tour, kernels, sleep\. Commands: all, list, report, merge, help/],
+    ['unknown suite', ['kernel'], /unknown suite or command "kernel" \(did you mean "kernels"\?\)\. Suites: tour, kernels, activations, sleep\. Commands: all, list, report, merge, help/],
     ['unknown flag', ['kernels', '--repz', '3'], /kernels: unknown option --repz \(did you mean --reps\?\)\. Allowed: --quick, --full, --backend/],
     ['flag of another suite', ['tour', '--chain', '3'], /tour: unknown option --chain/],
     ['unknown flag for all suites', ['--reps', '3'], /all: unknown option --reps/],
@@ -82,7 +83,7 @@ describe.concurrent('validation: exit 2, a clear message, nothing written', () =
   });
 
   test.each([
-    ['unknown suite', ['nope'], /unknown suite or command "nope"\. Suites: tour, kernels, sleep/],
+    ['unknown suite', ['nope'], /unknown suite or command "nope"\. Suites: tour, kernels, activations, sleep/],
     ['unknown flag', ['kernels', '--bogus'], /kernels: unknown option --bogus\./],
     ['bad value', ['tour', '--backend=metal'], /--backend: expected one of webgpu, cpu, auto; got "metal"/],
   ] as [string, string[], RegExp][])('the real process: %s exits 2 with the message on stderr', async (_name, args, message) => {

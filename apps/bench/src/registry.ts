@@ -1,5 +1,6 @@
 /** The suites the bench knows. A new study registers here (and nowhere else). */
 import type { AnySuite } from './suite.js';
+import { activationsSuite } from './suites/activations.js';
 import { kernelsSuite } from './suites/kernels.js';
 import { sleepSuite } from './suites/sleep.js';
 import { tourSuite } from './suites/tour.js';
@@ -8,7 +9,7 @@ import { tourSuite } from './suites/tour.js';
 export const TEST_SUITES_ENV = 'NONLINEAR_BENCH_TEST_SUITES';
 
 export function registeredSuites(env: NodeJS.ProcessEnv = process.env): AnySuite[] {
-  const list: AnySuite[] = [tourSuite as unknown as AnySuite, kernelsSuite as unknown as AnySuite];
+  const list: AnySuite[] = [tourSuite as unknown as AnySuite, kernelsSuite as unknown as AnySuite, activationsSuite as unknown as AnySuite];
   if (env[TEST_SUITES_ENV] === '1') list.push(sleepSuite as unknown as AnySuite);
   return list;
 }

@@ -208,7 +208,7 @@ export class Module {
   decayGroups(): {
     /** Parameters weight decay applies to (matrices, embeddings). */
     decay: Tensor[];
-    /** Parameters tagged noDecay (biases, norm gains; see {@link isNoDecay}). */
+    /** Parameters tagged noDecay (biases, norm gains; see {@link @nonlinear/nn!isNoDecay | isNoDecay}). */
     noDecay: Tensor[];
   } {
     const decay: Tensor[] = [];
