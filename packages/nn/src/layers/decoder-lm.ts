@@ -8,7 +8,7 @@ import type { LayerNorm } from './layer-norm.js';
 import { Linear } from './linear.js';
 import { ModuleList } from './module-list.js';
 import type { RMSNorm } from './rms-norm.js';
-import { TransformerBlock, createNorm, type NormKind } from './transformer-block.js';
+import { TransformerBlock, createNorm, type FeedForwardFactory, type NormKind } from './transformer-block.js';
 
 export interface DecoderLMConfig extends LayerOptions {
   /** Number of tokens V; token ids are 0..V-1. */
@@ -29,6 +29,8 @@ export interface DecoderLMConfig extends LayerOptions {
   normEps?: number;
   /** The MLPs' activation (default 'gelu'). */
   activation?: Activation | ActivationName | string;
+  /** Builds each block's feed-forward sublayer instead of the default MLP (see TransformerBlockOptions.ffn). */
+  ffn?: FeedForwardFactory;
   /** MLP hidden width as a multiple of dim (default 4). */
   mlpRatio?: number;
   /** Biases in attention and MLPs (default true). */
@@ -82,8 +84,8 @@ export class DecoderLM extends Module {
       for (let i = 0; i < c.numLayers; i++) {
         this.blocks.append(new TransformerBlock(c.dim, c.numHeads, {
           ...place, maxSeqLen: this.maxSeqLen, norm: c.norm, normEps: c.normEps, activation: c.activation, mlpRatio: c.mlpRatio,
-          bias: c.bias, dropout: c.dropout, ropeBase: c.ropeBase,
-        }));
+          bias: c.bias, dropout: c.dropout, ropeBase: c.ropeBase, ffn: c.ffn,
+        }, i));
       }
       this.norm = this.registerModule('norm', createNorm(c.norm ?? 'layernorm', c.dim, { ...place, eps: c.normEps }, 'DecoderLM'));
       if (!(c.tied ?? true)) this.head = this.registerModule('head', new Linear(c.dim, c.vocabSize, { ...place, bias: false }));

@@ -10,5 +10,5 @@ export { getActivation, registerActivation, activationNames, type Activation, ty
 export { MLP, type MLPOptions } from './mlp.js';
 export { rotaryTables, rotateHalf, applyRotary, RotaryEmbedding, type RotaryOptions } from './rotary.js';
 export { causalSelfAttention, CausalSelfAttention, type CausalAttentionParams, type CausalAttentionOptions, type CausalSelfAttentionOptions } from './attention.js';
-export { TransformerBlock, type NormKind, type TransformerBlockOptions } from './transformer-block.js';
+export { TransformerBlock, type FeedForwardFactory, type NormKind, type TransformerBlockOptions } from './transformer-block.js';
 export { DecoderLM, type DecoderLMConfig } from './decoder-lm.js';

@@ -1,5 +1,5 @@
 import { ShapeError, ValueError, tidy, type Tensor } from '@nonlinear/tensor';
-import { Module } from '../module.js';
+import { Module, type UnaryModule } from '../module.js';
 import type { Activation, ActivationName } from './activation.js';
 import { CausalSelfAttention } from './attention.js';
 import { checkFloatInput, formatShape, type LayerOptions } from './common.js';
@@ -28,6 +28,12 @@ export interface TransformerBlockOptions extends LayerOptions {
   normEps?: number;
   /** The MLP's activation (default 'gelu'). */
   activation?: Activation | ActivationName | string;
+  /**
+   * Builds the feed-forward sublayer instead of the default MLP: any module from D to D, such
+   * as a SwiGLU block or an FFN whose activation has parameters (PolyNorm). `layer` is the
+   * block's index in a model (0 for a lone block).
+   */
+  ffn?: FeedForwardFactory;
   /** Biases in attention and MLP (default true). */
   bias?: boolean;
   /** Dropout in attention and MLP (default 0). */
@@ -40,6 +46,9 @@ export interface TransformerBlockOptions extends LayerOptions {
   ropeBase?: number;
 }
 
+/** Builds a block's feed-forward sublayer: a module from [..., dim] to [..., dim]. */
+export type FeedForwardFactory = (dim: number, layer: number) => UnaryModule;
+
 /** A pre-norm decoder block: x + attn(norm1(x)), then x + mlp(norm2(x)). */
 export class TransformerBlock extends Module {
   /** Model width D. */
@@ -50,10 +59,10 @@ export class TransformerBlock extends Module {
   readonly attn: CausalSelfAttention;
   /** Norm before the MLP. */
   readonly norm2: LayerNorm | RMSNorm;
-  /** The feed-forward sublayer, D -> hidden -> D. */
-  readonly mlp: MLP;
+  /** The feed-forward sublayer, D -> hidden -> D (an MLP unless built by the `ffn` option). */
+  readonly mlp: UnaryModule;
 
-  constructor(dim: number, numHeads: number, options: TransformerBlockOptions = {}) {
+  constructor(dim: number, numHeads: number, options: TransformerBlockOptions = {}, layer = 0) {
     super();
     const place = { device: options.device, dtype: options.dtype };
     const kind = options.norm ?? 'layernorm';
@@ -65,7 +74,10 @@ export class TransformerBlock extends Module {
         ...place, maxSeqLen: options.maxSeqLen, rope: options.rope, ropeBase: options.ropeBase, bias: options.bias, dropout: options.dropout,
       }));
       this.norm2 = this.registerModule('norm2', createNorm(kind, dim, { ...place, eps: options.normEps }, 'TransformerBlock'));
-      this.mlp = this.registerModule('mlp', new MLP(dim, hidden, { ...place, activation: options.activation, bias: options.bias, dropout: options.dropout }));
+      this.mlp = this.registerModule(
+        'mlp',
+        options.ffn ? options.ffn(dim, layer) : new MLP(dim, hidden, { ...place, activation: options.activation, bias: options.bias, dropout: options.dropout }),
+      );
     } catch (e) {
       this.dispose(); // a bad option found halfway must not leak what was built before it
       throw e;
