@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { extractBlocks, pruneDoctestDir, readmeDoctests, rewriteImports } from '../../../tools/doctest/doctest.js';
+import { extractBlocks, rewriteImports } from '../../../tools/doctest/doctest.js';
+import { doctestSuite } from '../../../tools/doctest/suite.js';
 import { setBackend } from './index.js';
 
 // The ```ts examples of this package's README, of the repository README and of the guide
@@ -7,26 +8,16 @@ import { setBackend } from './index.js';
 // tools/doctest/README.md): imports of '@nonlinear/tensor' are pointed at src/index.ts and each
 // block starts on the cpu backend unless it calls setBackend itself. Mark a fragment that cannot
 // run on its own with ```ts no-run. Generated files go to .doctest/ (gitignored).
-const outDir = new URL('../.doctest/', import.meta.url);
-const entry = new URL('./index.ts', import.meta.url);
-const cases = [
-  ...readmeDoctests({ readme: new URL('../README.md', import.meta.url), packageName: '@nonlinear/tensor', entry, outDir }),
-  ...readmeDoctests({ readme: new URL('../../../README.md', import.meta.url), packageName: '@nonlinear/tensor', entry, outDir, label: 'README.md' }),
-  ...readmeDoctests({ readme: new URL('../../../docs/tensors-and-autograd.md', import.meta.url), packageName: '@nonlinear/tensor', entry, outDir }),
-];
-
-pruneDoctestDir(outDir, cases);
-
-describe('README examples', () => {
-  test('there are examples to run', () => {
-    expect(cases.filter((c) => !c.skip).length).toBeGreaterThan(0);
-  });
-  for (const c of cases) {
-    test.skipIf(c.skip)(c.name, async () => {
-      await setBackend('cpu');
-      await c.run();
-    }, 120_000);
-  }
+doctestSuite({
+  packageName: '@nonlinear/tensor',
+  entry: new URL('./index.ts', import.meta.url),
+  outDir: new URL('../.doctest/', import.meta.url),
+  docs: [
+    { readme: new URL('../README.md', import.meta.url) },
+    { readme: new URL('../../../README.md', import.meta.url), label: 'README.md' },
+    { readme: new URL('../../../docs/tensors-and-autograd.md', import.meta.url) },
+  ],
+  setBackend,
 });
 
 describe('tools/doctest', () => {

@@ -7,6 +7,7 @@
  */
 import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { mulberry32 } from '@nonlinear/datasets';
 import * as T from '@nonlinear/tensor';
 import type { Backend, Tensor } from '@nonlinear/tensor';
 import {
@@ -54,18 +55,6 @@ export function loadCorpus(path: string): Corpus {
     at += p.length;
   }
   return { bytes, source, files: parts.length };
-}
-
-/** A small deterministic PRNG (mulberry32) for batch offsets. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** int32 [batch, seqLen + 1] windows of `data` at random offsets drawn from `next`. */
@@ -168,7 +157,7 @@ export async function runLm(c: LmRunConfig, corpus: Corpus, device: Backend, log
   const opt = new AdamW([{ params: decay, weightDecay: c.weightDecay }, { params: noDecay, weightDecay: 0 }], { lr: c.lr, betas: [0.9, 0.95] });
   const sched = new LRScheduler(opt, cosineLr(c.lr, { totalSteps: c.steps, warmupSteps: c.warmup, minLr: c.minLr }));
   // The validation batches are the same for every activation and seed.
-  const valNext = rng(0x5eed);
+  const valNext = mulberry32(0x5eed);
   const valBatches = Array.from({ length: c.evalBatches }, () => batchOf(val, c.batch, c.seqLen, valNext, device));
   const evaluate = async (): Promise<number> => {
     model.eval();
@@ -183,7 +172,7 @@ export async function runLm(c: LmRunConfig, corpus: Corpus, device: Backend, log
   };
   const trainCurve: [number, number][] = [];
   const valCurve: [number, number][] = [[0, await evaluate()]];
-  const next = rng(c.seed * 1_000_003 + 17);
+  const next = mulberry32(c.seed * 1_000_003 + 17);
   let acc: Tensor | null = null;
   let accSteps = 0;
   let trainMs = 0;

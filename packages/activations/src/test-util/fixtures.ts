@@ -33,26 +33,4 @@ export function fixtureTensor(f: FixtureTensor, device: Backend, requiresGrad = 
   return tensor(Float32Array.from(f.data), { shape: f.shape, device, requiresGrad });
 }
 
-/**
- * Compares with a fixture: |got - want| <= rtol (|want| + max|want|) (the second term covers
- * elements near zero by cancellation). Returns the worst mismatch, or null.
- */
-export async function compareFixture(got: Tensor | null, want: FixtureTensor, rtol: number): Promise<string | null> {
-  if (!got) return 'no tensor (gradient missing)';
-  if (got.shape.join(',') !== want.shape.join(',')) return `shape [${got.shape.join(', ')}], expected [${want.shape.join(', ')}]`;
-  const data = await got.data();
-  const scale = want.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  let worst: string | null = null;
-  let worstRatio = 1;
-  for (let i = 0; i < want.data.length; i++) {
-    const g = data[i]!;
-    const e = want.data[i]!;
-    const allowed = rtol * (Math.abs(e) + scale);
-    const err = Math.abs(g - e);
-    if (!(err <= allowed) && (Number.isNaN(err) || err / allowed > worstRatio)) {
-      worstRatio = Number.isNaN(err) ? Infinity : err / allowed;
-      worst = `element ${i}: got ${g}, expected ${e} (|diff| ${err.toExponential(2)} > ${allowed.toExponential(2)})`;
-    }
-  }
-  return worst;
-}
+export { compareFixture } from '../../../../tools/testing/fixtures.js';

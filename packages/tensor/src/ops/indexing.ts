@@ -25,7 +25,7 @@ export function gather(x: Tensor, dim: number, idx: Tensor): Tensor {
 }
 
 /**
- * gather under the name of the public op that called it (indexSelect, embedding, oneHot), so
+ * gather under the name of the public op that called it (indexSelect, embedding), so
  * its errors, including an out-of-range index the kernel finds, name the op the user called.
  */
 function gatherAs(op: string, x: Tensor, dim: number, idx: Tensor): Tensor {
@@ -85,37 +85,42 @@ function embeddingAs(op: string, weight: Tensor, indices: Tensor): Tensor {
   return tidy(() => reshape(indexSelectAs(op, weight, 0, reshape(indices, [-1])), [...indices.shape, weight.shape[1]!]));
 }
 
-/** `numClasses`-wide int32 one-hot rows for integer class indices (rows of an identity, gathered). */
+/** `numClasses`-wide int32 one-hot rows for integer class indices. */
 export function oneHot(indices: Tensor, numClasses: number): Tensor {
   checkIndexTensor('oneHot', indices);
   if (!Number.isInteger(numClasses) || numClasses <= 0) throw new ValueError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
   const backend = backendOf('oneHot', [indices]);
+  // A scatter of ones: memory and work O(N C), and the scatter kernel checks the range.
   return tidy(() => {
-    const expr = castE(call('eq', coord(0), coord(1)), 'int32');
-    const eye = empty('oneHot', backend, [numClasses, numClasses], 'int32');
-    runKernel(backend, { kind: 'elementwise', exprs: [expr] }, [], [viewOf(eye)]);
-    return embeddingAs('oneHot', eye, indices);
+    const zeros = full([...indices.shape, numClasses], 0, { dtype: 'int32', device: backend });
+    const ones = full([...indices.shape, 1], 1, { dtype: 'int32', device: backend });
+    return scatterAddAs('oneHot', zeros, -1, unsqueeze(indices, -1), ones);
   });
 }
 
 /** A copy of `x` with src[c] added at x[c with c[dim] = index[c]]; deterministic on every backend. */
 export function scatterAdd(x: Tensor, dim: number, idx: Tensor, src: Tensor): Tensor {
-  const backend = backendOf('scatterAdd', [x, idx, src]);
-  checkIndexTensor('scatterAdd', idx);
-  const d = normalizeAxis('scatterAdd', dim, x.ndim);
+  return scatterAddAs('scatterAdd', x, dim, idx, src);
+}
+
+/** scatterAdd under the name of the public op that called it (oneHot), for its errors. */
+function scatterAddAs(op: string, x: Tensor, dim: number, idx: Tensor, src: Tensor): Tensor {
+  const backend = backendOf(op, [x, idx, src]);
+  checkIndexTensor(op, idx);
+  const d = normalizeAxis(op, dim, x.ndim);
   if (idx.ndim !== x.ndim || src.ndim !== x.ndim) {
-    throw new ShapeError(`scatterAdd: input ${formatShape(x.shape)}, index ${formatShape(idx.shape)} and src ${formatShape(src.shape)} must have the same number of dims`);
+    throw new ShapeError(`${op}: input ${formatShape(x.shape)}, index ${formatShape(idx.shape)} and src ${formatShape(src.shape)} must have the same number of dims`);
   }
   idx.shape.forEach((s, i) => {
     if (s > src.shape[i]! || (i !== d && s > x.shape[i]!)) {
-      throw new ShapeError(`scatterAdd: index ${formatShape(idx.shape)} does not fit src ${formatShape(src.shape)} and input ${formatShape(x.shape)} in dimension ${i}`);
+      throw new ShapeError(`${op}: index ${formatShape(idx.shape)} does not fit src ${formatShape(src.shape)} and input ${formatShape(x.shape)} in dimension ${i}`);
     }
   });
   return tidy(() => {
-    const out = map('scatterAdd', [x], x.dtype === 'bool' ? 'int32' : 'promote', (a) => a);
+    const out = map(op, [x], x.dtype === 'bool' ? 'int32' : 'promote', (a) => a);
     const s = cast(src, out.dtype);
-    if (idx.size > 0) runKernel(backend, { kind: 'scatterAdd', dim: d, op: 'scatterAdd' }, [viewOf(idx), viewOf(s)], [viewOf(out)]);
-    record('scatterAdd', [x, idx, s], [out], ([g], [, i]) => [g!, null, gather(g!, d, i!)]);
+    if (idx.size > 0) runKernel(backend, { kind: 'scatterAdd', dim: d, op }, [viewOf(idx), viewOf(s)], [viewOf(out)]);
+    record(op, [x, idx, s], [out], ([g], [, i]) => [g!, null, gather(g!, d, i!)]);
     return out;
   });
 }

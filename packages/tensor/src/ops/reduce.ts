@@ -10,7 +10,7 @@ import * as ew from './elementwise.js';
 import { expand, permute, reshape, squeeze } from './view.js';
 import { record } from '../autograd/tape.js';
 import { call } from '../expr.js';
-import { rowProgram, withDimLast } from './rows.js';
+import { rowProgram } from './rows.js';
 
 /**
  * The dims a reduction folds: one index or several (negative counts from the end); null or
@@ -176,7 +176,7 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
 
 /** Softmax-like ops run as one row program over `dim` moved last (0-d tensors as one-element rows). */
 function alongRows(op: string, x: Tensor, dim: number, f: (rows: Tensor) => Tensor): Tensor {
-  if (x.ndim > 0) return withDimLast(op, x, dim, f);
+  if (x.ndim > 0) return alongLastDim(op, x, dim, (rows) => [f(rows)])[0]!;
   normalizeAxis(op, dim, 0);
   return tidy(() => reshape(f(reshape(x, [1])), []));
 }
@@ -220,6 +220,7 @@ export const argmin = (x: Tensor, dim?: number | null, keepdim = false): Tensor 
 /** Moves `dim` last (a view), runs a line kernel, and moves it back. */
 export function alongLastDim(name: string, x: Tensor, dim: number, run: (moved: Tensor) => Tensor[]): Tensor[] {
   const d = normalizeAxis(name, dim, x.ndim);
+  if (d === x.ndim - 1) return tidy(() => run(x));
   const order = x.shape.map((_, i) => i).filter((i) => i !== d);
   order.push(d);
   const inverse = order.map((_, i) => order.indexOf(i));

@@ -2,11 +2,9 @@ import { record } from '../autograd/tape.js';
 import type { DType } from '../dtype.js';
 import { NonlinearError } from '../errors.js';
 import { scalar, type Expr } from '../expr.js';
-import { normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { empty, runKernel, viewOf } from './core.js';
 import { prepareOperands, type Compute, type Operand } from './elementwise.js';
-import { permute } from './view.js';
 
 /** Declares the per-row statistics of a row program. */
 export interface RowBuilder {
@@ -73,19 +71,4 @@ export function rowProgram(op: string, operands: readonly Operand[], compute: Co
     }, options.saveOutputs);
   }
   return outputs;
-}
-
-/** Runs `f` with `dim` moved last (a view) and moves it back in every result. */
-export function withDimLast(op: string, x: Tensor, dim: number, f: (moved: Tensor) => Tensor): Tensor {
-  const d = normalizeAxis(op, dim, x.ndim);
-  if (d === x.ndim - 1) return f(x);
-  const order = x.shape.map((_, i) => i).filter((i) => i !== d);
-  order.push(d);
-  const inverse = order.map((_, i) => order.indexOf(i));
-  const moved = permute(x, order);
-  const y = f(moved);
-  const back = permute(y, inverse);
-  moved.dispose();
-  y.dispose();
-  return back;
 }

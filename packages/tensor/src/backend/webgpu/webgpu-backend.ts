@@ -351,12 +351,9 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     staging.destroy();
     await this.raiseDeferred();
     const err = new Int32Array(raw, bytes, 4);
-    if (err[0] !== 0) {
-      const what = this.checks.get(err[0]!) ?? 'an indexing op: index out of range';
-      for (const id of [...this.checks.keys()]) if (id < checked) this.checks.delete(id);
-      throw new IndexError(`${what}: index ${err[1]} is out of range for a dimension of size ${err[2]} (found on the device, raised at this read)`);
-    }
+    const what = err[0] !== 0 ? (this.checks.get(err[0]!) ?? 'an indexing op: index out of range') : null;
     for (const id of [...this.checks.keys()]) if (id < checked) this.checks.delete(id);
+    if (what) throw new IndexError(`${what}: index ${err[1]} is out of range for a dimension of size ${err[2]} (found on the device, raised at this read)`);
     switch (dtype) {
       case 'float32':
         return new Float32Array(raw, 0, size);
