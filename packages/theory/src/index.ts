@@ -1,2 +1,2 @@
-// Not built yet: this package is scaffolded so the layout is visible. It exports nothing.
-export {};
+export * from './sobolev/index.js';
+export * from './mle/index.js';
