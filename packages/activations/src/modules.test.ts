@@ -3,7 +3,7 @@ import * as T from '@nonlinear/tensor';
 import { AdamW, MLP, isNoDecay } from '@nonlinear/nn';
 import { testBackends } from './test-util/backends.js';
 import {
-  ActivationModule, FeedForward, GELU, PolyCom, PolyNorm, PolyReLU, ReLU, ReLU2, SiLU, SwiGLU, activation, activationKinds, feedForward, fromStoredLayout,
+  ActivationModule, ELU, FeedForward, GELU, LeakyReLU, PolyCom, PolyNorm, PolyReLU, ReLU, ReLU2, SELU, SiLU, Sigmoid, Softplus, SwiGLU, Tanh, activation, activationKinds, feedForward, fromStoredLayout,
   matchedHidden, toStoredLayout,
 } from './index.js';
 
@@ -70,7 +70,10 @@ describe('errors name the layer', () => {
 
 describe('registry and blocks', () => {
   test('activation(name) builds a new module each time, of the right class', () => {
-    const classes: Record<string, unknown> = { relu: ReLU, relu2: ReLU2, gelu: GELU, gelu_tanh: GELU, silu: SiLU, polyrelu: PolyReLU, polynorm: PolyNorm, polycom: PolyCom };
+    const classes: Record<string, unknown> = {
+      relu: ReLU, relu2: ReLU2, gelu: GELU, gelu_tanh: GELU, silu: SiLU, polyrelu: PolyReLU, polynorm: PolyNorm, polycom: PolyCom,
+      leaky_relu: LeakyReLU, elu: ELU, selu: SELU, softplus: Softplus, sigmoid: Sigmoid, tanh: Tanh,
+    };
     expect(activationKinds()).toEqual(Object.keys(classes));
     for (const k of activationKinds()) {
       const a = activation(k);

@@ -1,21 +1,32 @@
 import { ValueError } from '@nonlinear/tensor';
-import { GELU, ReLU, ReLU2, SiLU } from './baselines.js';
+import { ELU, GELU, LeakyReLU, ReLU, ReLU2, SELU, SiLU, Sigmoid, Softplus, Tanh } from './baselines.js';
 import type { ActivationModule } from './module.js';
 import { PolyCom, type PolyComOptions } from './polycom.js';
 import { PolyNorm } from './polynorm.js';
 import { PolyReLU } from './polyrelu.js';
 
 /** The activations {@link activation} builds by name. */
-export type ActivationKind = 'relu' | 'relu2' | 'gelu' | 'gelu_tanh' | 'silu' | 'polyrelu' | 'polynorm' | 'polycom';
+export type ActivationKind =
+  | 'relu' | 'relu2' | 'gelu' | 'gelu_tanh' | 'silu' | 'polyrelu' | 'polynorm' | 'polycom'
+  | 'leaky_relu' | 'elu' | 'selu' | 'softplus' | 'sigmoid' | 'tanh';
 
 /**
  * Options of {@link activation}; each kind reads the ones it has (order, coefficients, fused
  * for PolyReLU; also eps for PolyNorm; type and inner for PolyCom; device and dtype for all
- * with coefficients).
+ * with coefficients; negativeSlope for leaky_relu, alpha for elu, beta and threshold for
+ * softplus, as PyTorch names them).
  */
 export interface ActivationOptions extends PolyComOptions {
   /** Run fused kernels (PolyReLU, PolyNorm; default true). */
   fused?: boolean;
+  /** leaky_relu's slope for x <= 0 (default 0.01). */
+  negativeSlope?: number;
+  /** elu's alpha (default 1). */
+  alpha?: number;
+  /** softplus's sharpness (default 1). */
+  beta?: number;
+  /** softplus's switch to linear, for beta x above it (default 20). */
+  threshold?: number;
 }
 
 const BUILDERS: Record<ActivationKind, (o: ActivationOptions) => ActivationModule> = {
@@ -27,6 +38,12 @@ const BUILDERS: Record<ActivationKind, (o: ActivationOptions) => ActivationModul
   polyrelu: (o) => new PolyReLU(o),
   polynorm: (o) => new PolyNorm(o),
   polycom: (o) => new PolyCom(o),
+  leaky_relu: (o) => new LeakyReLU({ negativeSlope: o.negativeSlope }),
+  elu: (o) => new ELU({ alpha: o.alpha }),
+  selu: () => new SELU(),
+  softplus: (o) => new Softplus({ beta: o.beta, threshold: o.threshold }),
+  sigmoid: () => new Sigmoid(),
+  tanh: () => new Tanh(),
 };
 
 /** The names {@link activation} knows. */

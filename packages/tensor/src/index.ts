@@ -15,7 +15,7 @@ export { manualSeed, getRngState, setRngState, rand, randn, randint } from './ra
 export { tensor, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace, eye, type CreationOptions } from './ops/creation.js';
 export {
   map, updateInPlace, cast, identity, type ElementwiseGrad, type MapOptions, neg, abs, square, sign, relu, floor, ceil, round, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal,
-  sin, cos, tanh, erf, sigmoid, silu, gelu, softplus, clamp, isnan, isinf, add, sub, mul, div, pow, maximum, minimum,
+  sin, cos, tanh, erf, sigmoid, silu, gelu, softplus, leakyRelu, elu, selu, SELU_ALPHA, SELU_SCALE, clamp, isnan, isinf, add, sub, mul, div, pow, maximum, minimum,
   eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalNot, where, maskedFill, type GeluOptions, type SoftplusOptions,
   type Operand, type Compute,
 } from './ops/elementwise.js';

@@ -3,6 +3,7 @@ export { linear, Linear, type LinearOptions } from './linear.js';
 export { Embedding } from './embedding.js';
 export { layerNorm, LayerNorm, type LayerNormOptions } from './layer-norm.js';
 export { rmsNorm, RMSNorm, type RMSNormOptions } from './rms-norm.js';
+export { BatchNorm1d, type BatchNormOptions } from './batch-norm.js';
 export { dropout, Dropout } from './dropout.js';
 export { Sequential } from './sequential.js';
 export { ModuleList } from './module-list.js';

@@ -245,6 +245,52 @@ export function softplus(x: TensorLike, options: SoftplusOptions = {}): Tensor {
   });
 }
 
+/** A finite number option, or a ValueError naming the op and the option. */
+function finiteOption(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: ${name} must be a finite number, got ${String(v)}`);
+  return v;
+}
+
+/**
+ * x where x > 0, else negativeSlope * x (`torch.nn.functional.leaky_relu`, default slope 0.01).
+ * The gradient at 0 is negativeSlope, as PyTorch's. Integer inputs give float32.
+ */
+export function leakyRelu(x: TensorLike, negativeSlope = 0.01): Tensor {
+  const slope = finiteOption('leakyRelu', 'negativeSlope', negativeSlope);
+  return map('leakyRelu', [x, slope], 'float', (v, s) => call('select', call('gt', v, litLike(0, v)), v, mul_(v, s)), {
+    grad: (g, [v]) => [where(gt(v!, 0), g, mul(g, slope))],
+  });
+}
+
+/**
+ * scale * (x where x > 0, else alpha (e^x - 1)): ELU (scale 1) and SELU share this expression. The
+ * derivative of the negative branch, scale alpha e^x, reads e^min(x, 0) so that no unselected
+ * e^x overflows into a NaN in second derivatives.
+ */
+function eluLike(op: string, x: TensorLike, alpha: number, scale: number): Tensor {
+  return map(op, [x, alpha, scale], 'float', (v, a, s) => mul_(s, call('select', call('gt', v, litLike(0, v)), v, mul_(a, call('expm1', v)))), {
+    grad: (g, [v]) => [where(gt(v!, 0), mul(g, scale), mul(g, mul(exp(clamp(v!, null, 0)), alpha * scale)))],
+  });
+}
+
+/**
+ * Exponential linear unit: x where x > 0, else alpha (e^x - 1) (`torch.nn.functional.elu`,
+ * default alpha 1). The gradient at 0 is alpha, as PyTorch's.
+ */
+export function elu(x: TensorLike, alpha = 1): Tensor {
+  return eluLike('elu', x, finiteOption('elu', 'alpha', alpha), 1);
+}
+
+/** SELU's alpha, PyTorch's constant (Klambauer et al., 2017). */
+export const SELU_ALPHA = 1.6732632423543772848170429916717;
+/** SELU's scale, PyTorch's constant (Klambauer et al., 2017). */
+export const SELU_SCALE = 1.0507009873554804934193349852946;
+
+/** Scaled ELU, SELU_SCALE * elu(x, SELU_ALPHA) (`torch.nn.functional.selu`). */
+export function selu(x: TensorLike): Tensor {
+  return eluLike('selu', x, SELU_ALPHA, SELU_SCALE);
+}
+
 /** Limits values to [min, max]; when min > max every value becomes max, as in PyTorch. */
 export function clamp(x: TensorLike, min?: number | null, max?: number | null): Tensor {
   const lo = min ?? null;

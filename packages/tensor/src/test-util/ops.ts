@@ -14,9 +14,13 @@ const dims = (d: unknown): number | number[] | null => (d === undefined ? null :
 
 export const OPS: Record<string, OpFn> = {
   ...Object.fromEntries(
-    ['neg', 'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'silu', 'softplus', 'erf', 'sign', 'floor', 'ceil', 'round'].map((n) => [n, unary(n as keyof Tensor)]),
+    ['neg', 'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'silu', 'erf', 'sign', 'floor', 'ceil', 'round'].map((n) => [n, unary(n as keyof Tensor)]),
   ),
   gelu: ([x], a) => T.gelu(x!, { approximate: a.approximate }),
+  softplus: ([x], a) => T.softplus(x!, { beta: a.beta, threshold: a.threshold }),
+  leaky_relu: ([x], a) => T.leakyRelu(x!, a.negative_slope),
+  elu: ([x], a) => T.elu(x!, a.alpha),
+  selu: ([x]) => T.selu(x!),
   clamp: ([x], a) => T.clamp(x!, a.min, a.max),
   pow_scalar: ([x], a) => T.pow(x!, num(a.exponent)),
   add: binary(T.add), sub: binary(T.sub), mul: binary(T.mul), div: binary(T.div), pow: binary(T.pow),
