@@ -1,0 +1,3 @@
+export { MoELayer, type MoELayerOptions, type MoEStats } from './moe-layer.js';
+export { dispatch, type Dispatch } from './dispatch.js';
+export { moeFeedForward, moeLayers, moeAuxLoss, moeStats, setTemperature } from './model.js';
