@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-time set-up on a fresh Debian/Ubuntu machine with Node 20.19+:
 # pnpm, the workspace's dependencies, a Vulkan driver for WebGPU where the machine has no GPU
-# driver (Mesa lavapipe 25.x), and the build. Safe to run again: it skips what is already there.
+# driver (Mesa lavapipe 25.x), Chromium for the playground's browser tests, and the build.
+# Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,6 +63,21 @@ if [ "$(uname -s)" = Linux ] && [ ! -d /usr/share/games/fortunes ]; then
     say "no fortunes corpus found. As root, run:"
     say "  $cmd"
     say "or give the activations study any text with --corpus FILE"
+  fi
+fi
+
+# --- Chromium for the playground's browser tests ------------------------------------------
+# apps/playground's end-to-end tests drive Debian's chromium headless with WebGPU on (no browser
+# is ever downloaded by a test tool). Under CI=true they fail without it, so install it here.
+if [ "$(uname -s)" = Linux ] && [ ! -x /usr/bin/chromium ]; then
+  cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium"
+  if command -v apt-get >/dev/null && as_root true 2>/dev/null; then
+    say "installing Debian's chromium (the playground's browser tests)"
+    as_root bash -c "$cmd" >>/tmp/nonlinear-setup-apt.log 2>&1 || { say "apt-get failed; see /tmp/nonlinear-setup-apt.log"; exit 1; }
+  else
+    say "no Chromium found. As root, run:"
+    say "  $cmd"
+    say "or skip the playground's browser tests (they are skipped without it, except under CI=true)"
   fi
 fi
 

@@ -1,3 +1,4 @@
+import { isNode, nodeImport } from '../../node.js';
 import { MATMUL_CANDIDATES, configKey, type MatmulConfig } from './kernels/matmul.js';
 
 /**
@@ -29,14 +30,10 @@ export function configFromKey(key: string): MatmulConfig | undefined {
   return MATMUL_CANDIDATES.find((c) => configKey(c) === key);
 }
 
-function isNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-}
-
 async function cacheFile(): Promise<string | null> {
   if (!isNode()) return null;
-  const os = await import('node:os');
-  const path = await import('node:path');
+  const os = await nodeImport<typeof import('node:os')>('node:os');
+  const path = await nodeImport<typeof import('node:path')>('node:path');
   const dir = process.env.NONLINEAR_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'nonlinear');
   return path.join(dir, 'autotune.json');
 }
@@ -46,7 +43,7 @@ export async function loadTuned(adapter: string): Promise<TunedConfigs> {
   try {
     const file = await cacheFile();
     if (!file) return {};
-    const fs = await import('node:fs/promises');
+    const fs = await nodeImport<typeof import('node:fs/promises')>('node:fs/promises');
     const all = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, TunedConfigs>;
     return all[adapter] ?? {};
   } catch {
@@ -58,8 +55,8 @@ export async function loadTuned(adapter: string): Promise<TunedConfigs> {
 export async function saveTuned(adapter: string, tuned: TunedConfigs): Promise<string | null> {
   const file = await cacheFile();
   if (!file) return null;
-  const fs = await import('node:fs/promises');
-  const path = await import('node:path');
+  const fs = await nodeImport<typeof import('node:fs/promises')>('node:fs/promises');
+  const path = await nodeImport<typeof import('node:path')>('node:path');
   let all: Record<string, TunedConfigs> = {};
   try {
     all = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, TunedConfigs>;

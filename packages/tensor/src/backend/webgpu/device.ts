@@ -1,4 +1,5 @@
 import { BackendError } from '../../errors.js';
+import { isNode, nodeImport } from '../../node.js';
 
 /** What the runtime found: the device and a description of the adapter it came from. */
 export interface GpuContext {
@@ -19,10 +20,6 @@ const HOW_TO_GET_AN_ADAPTER =
   '(apt-get install -t bookworm-backports mesa-vulkan-drivers), or run the set-up script scripts/setup.sh; ' +
   "in a browser enable WebGPU; or pick the cpu backend with setBackend('cpu') or NONLINEAR_BACKEND=cpu.";
 
-function isNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-}
-
 /**
  * The GPU entry point: `navigator.gpu` where it exists (browsers, Deno), otherwise Dawn's node
  * bindings, loaded only in Node. Dawn shuts down if the object `create()` returns is garbage
@@ -42,8 +39,7 @@ export async function getGpu(): Promise<GPU> {
   if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
   let dawn: { create: (options: string[]) => GPU; globals: object };
   try {
-    const name = 'webgpu';
-    dawn = (await import(/* @vite-ignore */ name)) as typeof dawn;
+    dawn = await nodeImport<typeof dawn>('webgpu');
   } catch (e) {
     throw new BackendError(`webgpu: could not load Dawn's node bindings (npm package "webgpu"): ${(e as Error).message}`);
   }
