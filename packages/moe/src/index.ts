@@ -1,2 +1,3 @@
 export * from './gates/index.js';
+export * from './layer/index.js';
 export * from './gaussian/index.js';
