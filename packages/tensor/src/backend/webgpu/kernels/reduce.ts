@@ -1,10 +1,16 @@
 import type { DType } from '../../../dtype.js';
 import type { ReduceOp, View } from '../../kernel.js';
 import type { GpuBuffer } from '../pool.js';
-import { PRELUDE, metaDecl, storageType } from '../wgsl.js';
+import { LINEAR_INDEX, PRELUDE, metaDecl, storageType } from '../wgsl.js';
 import { bindings, grid2d, type Program } from './program.js';
 
 const WG = 64;
+/**
+ * Rows up to this long are folded by one invocation each, with no workgroup memory or barriers:
+ * a workgroup per row of 8 elements left 56 of 64 invocations idle and paid a barrier tree per
+ * row (on lavapipe a sum over the last dim of (64, 784, 8) took 2.4 s that way).
+ */
+export const SHORT_ROW = 64;
 
 /**
  * One workgroup per output element: each invocation folds a strided share of the reduced
@@ -21,14 +27,16 @@ export function reduceProgram(op: ReduceOp, nOuterDims: number, x: View<GpuBuffe
   // With chunks > 1 each workgroup folds one chunk of a row and `out` receives [nOut, chunks] partials.
   const chunk = Math.ceil(nIn / chunks);
   const meta = [nOut, nIn, x.offset, out.offset, ...outerShape, ...x.strides.slice(0, no), ...innerShape, ...x.strides.slice(no), chunk, chunks];
-  const source = reduceSource(op, x.dtype, out.dtype, no, ni, meta.length);
-  return { source, meta, grid: grid2d(nOut * chunks, maxPerDim), outputs: [out], inputs: [x] };
+  const short = chunks === 1 && nIn <= SHORT_ROW;
+  const source = reduceSource(op, x.dtype, out.dtype, no, ni, meta.length, short);
+  const groups = short ? Math.ceil(nOut / WG) : nOut * chunks;
+  return { source, meta, grid: grid2d(groups, maxPerDim), outputs: [out], inputs: [x] };
 }
 
 const cache = new Map<string, string>();
 
-function reduceSource(op: ReduceOp, inType: DType, outType: DType, no: number, ni: number, words: number): string {
-  const key = `${op}|${inType}|${outType}|${no}|${ni}`;
+function reduceSource(op: ReduceOp, inType: DType, outType: DType, no: number, ni: number, words: number, short: boolean): string {
+  const key = `${op}|${inType}|${outType}|${no}|${ni}|${short}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const T = storageType(inType);
@@ -78,12 +86,35 @@ function reduceSource(op: ReduceOp, inType: DType, outType: DType, no: number, n
       break;
     }
   }
-  const src = `${metaDecl(words)}
+  const head = `${metaDecl(words)}
 ${bindings([{ name: 'out', type: storageType(outType) }], [{ name: 'x', type: T }])}
 ${PRELUDE}
+${arg ? `fn wins(a: ${T}, ia: u32, b: ${T}, ib: u32) -> bool {\n  ${combine}\n}` : `fn comb(a: ${T}, b: ${T}) -> ${T} { ${combine} }`}`;
+  const fold = arg ? 'if (ai == 0xffffffffu || wins(v, j, acc, ai)) { acc = v; ai = j; }' : 'acc = comb(acc, v);';
+  const store = (v: string, i: string): string => (arg ? `i32(${i})` : outType === inType ? v : `${storageType(outType)}(${v})`);
+  if (short) {
+    const src = `${head}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = ${LINEAR_INDEX(WG)};
+  if (o >= M(0u)) { return; }
+  let n = M(1u);
+  ${outerLines.join('\n  ')}
+  var acc: ${T} = ${identity};
+  var ai: u32 = 0xffffffffu;
+  for (var j: u32 = 0u; j < n; j++) {
+    ${innerLines.join('\n    ')}
+    let v = x[off];
+    ${fold}
+  }
+  out[M(3u) + o] = ${store('acc', 'ai')};
+}`;
+    cache.set(key, src);
+    return src;
+  }
+  const src = `${head}
 var<workgroup> sv: array<${T}, ${WG}>;
 var<workgroup> si: array<u32, ${WG}>;
-${arg ? `fn wins(a: ${T}, ia: u32, b: ${T}, ib: u32) -> bool {\n  ${combine}\n}` : `fn comb(a: ${T}, b: ${T}) -> ${T} { ${combine} }`}
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
   let w = wid.x + wid.y * nwg.x;
@@ -99,7 +130,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var j: u32 = c * chunk + lid; j < n; j += ${WG}u) {
     ${innerLines.join('\n    ')}
     let v = x[off];
-    ${arg ? 'if (ai == 0xffffffffu || wins(v, j, acc, ai)) { acc = v; ai = j; }' : 'acc = comb(acc, v);'}
+    ${fold}
   }
   sv[lid] = acc;
   si[lid] = ai;
@@ -111,7 +142,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     workgroupBarrier();
   }
   if (lid == 0u) {
-    out[M(3u) + w] = ${arg ? 'i32(si[0])' : outType === inType ? 'sv[0]' : `${storageType(outType)}(sv[0])`};
+    out[M(3u) + w] = ${store('sv[0]', 'si[0]')};
   }
 }`;
   cache.set(key, src);
