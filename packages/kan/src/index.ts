@@ -1,2 +1,12 @@
-// Not built yet: this package is scaffolded so the layout is visible. It exports nothing.
-export {};
+export type { KANLayer, EdgeFunctionSamples } from './layer.js';
+export { KANModel, AFKANModel } from './model.js';
+export { buildKAN, kanVariants, type KANVariant, type KANVariantOptions, type MLPOptions } from './builder.js';
+export { checkChoice, checkKeys } from './options.js';
+export { NORM_KINDS, type NormKind, type FeatureNorm } from './norm.js';
+export { matmulFlops, layerNormFlops, batchNormFlops, softmaxFlops } from './flops.js';
+export { fusedBasis, referenceBasis, type BasisFamily } from './kernels/basis.js';
+export { rowSoftmax } from './kernels/softmax.js';
+export * from './afkan/index.js';
+export * from './relukan/index.js';
+export * from './mlp/index.js';
+export * from './variants/index.js';

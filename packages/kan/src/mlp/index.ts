@@ -1,0 +1,1 @@
+export { MLPLayer, MLP_LAYER_OPTION_KEYS, activationFlops, type MLPLayerOptions } from './layer.js';

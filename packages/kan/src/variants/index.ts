@@ -1,0 +1,12 @@
+export { EfficientKANLayer, adaptiveKnots, type EfficientKANOptions } from './efficient-kan.js';
+export { FastKANLayer, type FastKANOptions } from './fast-kan.js';
+export { FasterKANLayer, type FasterKANOptions } from './faster-kan.js';
+export { ChebyKANLayer, type ChebyKANOptions } from './cheby-kan.js';
+export { FourierKANLayer, type FourierKANOptions } from './fourier-kan.js';
+export { BSRBFKANLayer, type BSRBFKANOptions } from './bsrbf-kan.js';
+export { bsplineBasis, bsplineBasisReference, uniformKnots } from './basis/bspline.js';
+export { gaussianRbfBasis, gaussianRbfBasisReference, rswafBasis, rswafBasisReference } from './basis/radial.js';
+export { chebyshevBasis, chebyshevBasisReference } from './basis/chebyshev.js';
+export { fourierBasis, fourierBasisReference } from './basis/fourier.js';
+export { bsrbfBasis, bsrbfBasisReference } from './basis/bsrbf.js';
+export { leastSquares, RIDGE } from './spline/host.js';
