@@ -61,13 +61,10 @@ export function recomputeGrads(f: () => Tensor, inputs: readonly Tensor[], g: Te
 }
 
 /**
- * How many tensors (inputs and outputs together) one kernel may bind on `backend`: the
- * device's maxStorageBuffersPerShaderStage on webgpu (8 unless the device asked for more),
- * unbounded on cpu. Every coefficient of a fused PolyCom kernel is a 0-d view bound on its own,
- * so a fused kernel of high order that would exceed this runs as the composition instead.
+ * How many tensors one kernel may bind on `backend` (the backend's limit; unbounded on cpu).
+ * Every coefficient of a fused PolyCom kernel is a 0-d view bound on its own, so a fused kernel
+ * of high order that would exceed this runs as the composition instead.
  */
 export function maxKernelTensors(backend: T.Backend): number {
-  if (backend.name !== 'webgpu') return Infinity;
-  const limits = (backend as { device?: { limits?: { maxStorageBuffersPerShaderStage?: number } } }).device?.limits;
-  return limits?.maxStorageBuffersPerShaderStage ?? 8;
+  return backend.maxKernelTensors ?? Infinity;
 }

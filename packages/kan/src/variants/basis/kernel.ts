@@ -6,14 +6,11 @@ type Expr = T.expr.Expr;
 const { call } = T.expr;
 
 /**
- * How many tensors (inputs and output together) one kernel may bind on `backend`: the device's
- * maxStorageBuffersPerShaderStage on webgpu (8 unless the device asked for more), unbounded on
- * cpu. A basis whose fused kernel would bind more runs as its composition instead.
+ * How many tensors one kernel may bind on `backend` (the backend's limit; unbounded on cpu). A
+ * basis whose fused kernel would bind more runs as its composition instead.
  */
 export function maxKernelTensors(backend: T.Backend): number {
-  if (backend.name !== 'webgpu') return Infinity;
-  const limits = (backend as { device?: { limits?: { maxStorageBuffersPerShaderStage?: number } } }).device?.limits;
-  return limits?.maxStorageBuffersPerShaderStage ?? 8;
+  return backend.maxKernelTensors ?? Infinity;
 }
 
 /** Constant operands of a basis kernel: tensors (no gradient) and JS numbers (runtime scalars). */

@@ -61,7 +61,7 @@ export function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
   return text.includes('llvmpipe') || text.includes('lavapipe') || text.includes('swiftshader');
 }
 
-/** Requests an adapter and a device with the adapter's largest buffer limits. */
+/** Requests an adapter and a device with the adapter's largest buffer and binding limits. */
 export async function requestGpu(): Promise<GpuContext> {
   const gpu = await getGpu();
   let adapter: GPUAdapter | null = null;
@@ -77,6 +77,9 @@ export async function requestGpu(): Promise<GpuContext> {
       maxBufferSize: limits.maxBufferSize,
       maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
       maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+      // Fused kernels bind one buffer per operand (a KAN basis with its grids, a PolyCom
+      // activation with its coefficients): take what the adapter offers (16 on lavapipe), not 8.
+      maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
     },
   });
   const info = adapter.info;

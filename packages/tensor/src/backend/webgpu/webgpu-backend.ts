@@ -3,10 +3,10 @@ import { BackendError, BacklogError, DeviceLostError, IndexError, NonlinearError
 import type { Backend, BackendMemory } from '../backend.js';
 import type { Kernel, ReduceKernel, View } from '../kernel.js';
 import { type GpuContext, requestGpu } from './device.js';
-import { type TunedConfigs, configFromKey, loadTuned, shapeClass } from './autotune.js';
+import { type TunedConfigs, chooseMatmulConfig, loadTuned } from './autotune.js';
 import { elementwiseProgram } from './kernels/elementwise.js';
 import { cumsumProgram, gatherProgram, scatterAddProgram, topkProgram } from './kernels/indexing.js';
-import { type MatmulConfig, defaultMatmulConfig, matmulDims, matmulProgram } from './kernels/matmul.js';
+import { type MatmulConfig, matmulDims, matmulPrograms } from './kernels/matmul.js';
 import type { Program } from './kernels/program.js';
 import { randomProgram } from './kernels/random.js';
 import { reduceProgram } from './kernels/reduce.js';
@@ -44,6 +44,8 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
   readonly device: GPUDevice;
   /** True on CPU-emulated adapters (lavapipe, SwiftShader), where kernels are tuned differently. */
   readonly isSoftware: boolean;
+  /** {@inheritDoc Backend.maxKernelTensors} */
+  readonly maxKernelTensors: number;
   private readonly pool: BufferPool;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly layouts = new Map<string, GPUBindGroupLayout>();
@@ -71,8 +73,8 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
   private readonly checks = new Map<number, string>();
   private nextCheck = 1;
   private readonly maxBinding: number;
-  /** The matmul configuration where no tuned one applies: the adapter's default unless set. */
-  matmulConfig: MatmulConfig;
+  /** A matmul configuration forced for every shape (the autotuner and tests set it); null: chosen per shape. */
+  matmulConfig: MatmulConfig | null = null;
   /** Row programs: one invocation per row (CPU-emulated adapters) or one workgroup per row (GPUs). */
   rowsPerThread: boolean;
   /** Tuned configurations per shape class (from autotuneMatmul or the disk cache). */
@@ -86,20 +88,19 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     return backend;
   }
 
-  /** The matmul configuration for a problem: the tuned one for its shape class, else the default. */
-  matmulConfigFor(M: number, N: number, K: number): MatmulConfig {
-    const key = this.tuned[shapeClass(M, N, K)];
-    return (key && configFromKey(key)) || this.matmulConfig;
+  /** The matmul configuration for `batch` problems M x K @ K x N (see chooseMatmulConfig). */
+  matmulConfigFor(M: number, N: number, K: number, batch = 1): MatmulConfig {
+    return chooseMatmulConfig(M, N, K, batch, this.tuned, this.isSoftware, this.matmulConfig);
   }
 
   constructor(ctx: GpuContext) {
     this.device = ctx.device;
     this.description = ctx.description;
     this.isSoftware = ctx.isSoftware;
-    this.matmulConfig = defaultMatmulConfig(ctx.isSoftware);
     this.rowsPerThread = ctx.isSoftware;
     this.maxBinding = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
     this.maxPerDim = this.device.limits.maxComputeWorkgroupsPerDimension;
+    this.maxKernelTensors = this.device.limits.maxStorageBuffersPerShaderStage;
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     this.pool = new BufferPool((bytes) => this.createBuffer(bytes, usage));
     this.metaGpu = this.device.createBuffer({ size: META_CAPACITY, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
@@ -168,9 +169,15 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
         if (this.reduceInTwoPasses(kernel, inputs[0]!, outputs[0]!)) return;
         p = reduceProgram(kernel.op, kernel.outer, inputs[0]!, outputs[0]!, lim);
         break;
-      case 'matmul':
-        p = matmulProgram(inputs[0]!, inputs[1]!, outputs[0]!, lim, this.matmulConfigFor(...matmulDims(inputs[0]!, outputs[0]!)));
-        break;
+      case 'matmul': {
+        const out = outputs[0]!;
+        const batch = out.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+        const config = this.matmulConfigFor(...matmulDims(inputs[0]!, out), batch);
+        const { programs, scratch } = matmulPrograms(inputs[0]!, inputs[1]!, out, lim, config, (bytes) => this.pool.acquire(bytes));
+        for (const q of programs) this.record(q);
+        for (const s of scratch) this.pool.release(s);
+        return;
+      }
       case 'gather':
         p = gatherProgram(kernel.dim, this.check(`${kernel.op}: index out of range along dimension ${kernel.dim}`), inputs[0]!, inputs[1]!, outputs[0]!, lim);
         break;
