@@ -2,7 +2,6 @@ export { voronoiCells, voronoiD1, voronoiD2, parameterErrors, solvability, type 
 export { densityDistances, hellingerDistance, totalVariationDistance, type DensityDistanceOptions, type DensityDistances } from './density-distance.js';
 export { paramsToJson, paramsFromJson, type GaussianMoEParamsJson } from './params-json.js';
 export type { SweepRecord, CellLosses, CellStatus } from './record.js';
-export { MemoryResultStore, type ResultStore } from './store.js';
 export {
   runSweep, runCell, sweepCells, cellKey, cellLosses, checkSweepConfig, emSweepHooks, fitResultToCell,
   type SweepConfig, type SweepSetting, type SweepCell, type SweepData, type SweepHooks, type CellFit, type RunSweepOptions, type SweepRun,

@@ -3,7 +3,7 @@ import { ValueError } from '@nonlinear/tensor';
 import { describe, expect, test } from 'vitest';
 import { deriveSeed } from '../rates/rng.js';
 import type { SweepRecord } from './record.js';
-import { MemoryResultStore, type ResultStore } from './store.js';
+import { MemoryResultStore, type ResultStore } from '../store.js';
 import { cellKey, runCell, runSweep, sweepCells, type SweepConfig } from './sweep.js';
 import { voronoiD1 } from './voronoi.js';
 import { paramsFromJson } from './params-json.js';

@@ -11,7 +11,7 @@ import { deriveSeed } from '../rates/rng.js';
 import { densityDistances, type DensityDistanceOptions } from './density-distance.js';
 import { paramsToJson } from './params-json.js';
 import type { CellLosses, CellStatus, SweepRecord } from './record.js';
-import type { ResultStore } from './store.js';
+import type { ResultStore } from '../store.js';
 import { parameterErrors, voronoiD1, voronoiD2, type VoronoiOptions } from './voronoi.js';
 
 /** One simulated setting: a true model, the size of the fitted model, and its sample sizes. */

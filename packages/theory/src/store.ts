@@ -4,25 +4,28 @@
  * The package ships an in-memory store; a file-backed one lives with the app that owns the
  * disk (the bench writes JSON lines), which keeps this package free of `fs` for browsers.
  */
-import type { SweepRecord } from './record.js';
+import type { SweepRecord } from './mle/record.js';
 
-/** A place for sweep records, keyed by `SweepRecord.key`. Methods may be sync or async. */
-export interface ResultStore {
+/**
+ * A place for sweep records of type R, keyed by `R.key` (the MLE sweeps' `SweepRecord` unless
+ * said; the Sobolev sweeps store their cell results). Methods may be sync or async.
+ */
+export interface ResultStore<R extends { key: string } = SweepRecord> {
   /** Whether a record for this cell key is stored. */
   has(key: string): boolean | Promise<boolean>;
   /** Stores one record (durably, for a store that claims to survive a kill). */
-  append(record: SweepRecord): void | Promise<void>;
+  append(record: R): void | Promise<void>;
   /** Every stored record, in the order appended. */
-  all(): readonly SweepRecord[] | Promise<readonly SweepRecord[]>;
+  all(): readonly R[] | Promise<readonly R[]>;
 }
 
 /** A `ResultStore` in memory: for tests, for browsers, and for sweeps that need no resume. */
-export class MemoryResultStore implements ResultStore {
-  private readonly records: SweepRecord[] = [];
+export class MemoryResultStore<R extends { key: string } = SweepRecord> implements ResultStore<R> {
+  private readonly records: R[] = [];
   private readonly keys = new Set<string>();
 
   /** Starts with `records` (e.g. those of an interrupted run); a repeated key keeps the first. */
-  constructor(records: readonly SweepRecord[] = []) {
+  constructor(records: readonly R[] = []) {
     for (const r of records) this.append(r);
   }
 
@@ -32,14 +35,14 @@ export class MemoryResultStore implements ResultStore {
   }
 
   /** Adds a record; a second record for a stored key is ignored (the first one stands). */
-  append(record: SweepRecord): void {
+  append(record: R): void {
     if (this.keys.has(record.key)) return;
     this.keys.add(record.key);
     this.records.push(record);
   }
 
   /** The records in the order appended. */
-  all(): readonly SweepRecord[] {
+  all(): readonly R[] {
     return this.records;
   }
 }
