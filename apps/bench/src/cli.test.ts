@@ -24,7 +24,7 @@ describe('help and list', () => {
     const r = await runMain(['kernels', '--help']);
     expect(r.stdout).toContain('--matmul-sizes <int[]>');
     expect(r.stdout).toContain('default 256,512,1024,2048, quick 256,512,1024');
-    expect(r.stdout).toContain('comma-separated subset of matmul, elementwise, overhead, softmax, layernorm, fusion');
+    expect(r.stdout).toContain('comma-separated subset of matmul, matvec, splitk, elementwise, overhead, softmax, layernorm, fusion');
     expect(r.stdout).toContain('comma-separated subset of tfjs-webgpu, tfjs-wasm, tfjs-cpu, ort-cpu, torch-cpu, none');
     expect(r.stdout).toContain('--shard <K/N|auto/N>');
   });
@@ -36,7 +36,7 @@ describe('help and list', () => {
     expect(r.stdout).toMatch(/^ {2}tour {9}the adapter of each backend/m);
     expect(r.stdout).toMatch(/^ {2}kernels {6}matmul GFLOP\/s/m);
     expect(r.stdout).toMatch(/^ {2}activations {2}PolyCom: fused vs unfused/m);
-    expect(r.stdout).toContain('options: --ops --matmul-sizes --transformer --elementwise-size --chain --softmax --layernorm --fusion-size --peers --slow-matmul-max --tfjs-cpu-forward --reps --warmup');
+    expect(r.stdout).toContain('options: --ops --matmul-sizes --matvec --splitk --transformer --elementwise-size --chain --softmax --layernorm --fusion-size --peers --slow-matmul-max --tfjs-cpu-forward --reps --warmup');
     expect(r.stdout).toContain('pnpm bench (no command) runs: tour, kernels, activations');
     expect(r.stdout).not.toContain('sleep');
     const withTest = await runMain(['list']);
@@ -47,12 +47,12 @@ describe('help and list', () => {
 
 describe.concurrent('validation: exit 2, a clear message, nothing written', () => {
   const cases: [string, string[], RegExp][] = [
-    ['unknown suite', ['kernel'], /unknown suite or command "kernel" \(did you mean "kernels"\?\)\. Suites: tour, kernels, activations, sleep\. Commands: all, list, report, merge, help/],
+    ['unknown suite', ['kernel'], /unknown suite or command "kernel" \(did you mean "kernels"\?\)\. Suites: tour, kernels, activations, (?:[a-z-]+, )*sleep\. Commands: all, list, report, merge, help/],
     ['unknown flag', ['kernels', '--repz', '3'], /kernels: unknown option --repz \(did you mean --reps\?\)\. Allowed: --quick, --full, --backend/],
     ['flag of another suite', ['tour', '--chain', '3'], /tour: unknown option --chain/],
     ['unknown flag for all suites', ['--reps', '3'], /all: unknown option --reps/],
     ['bad backend', ['kernels', '--backend', 'gpu'], /--backend: expected one of webgpu, cpu, auto; got "gpu"/],
-    ['bad list entry', ['kernels', '--ops', 'matmul,fft'], /--ops: "fft" is not one of matmul, elementwise, overhead, softmax/],
+    ['bad list entry', ['kernels', '--ops', 'matmul,fft'], /--ops: "fft" is not one of matmul, matvec, splitk, elementwise, overhead, softmax/],
     ['int below min', ['kernels', '--reps', '0'], /--reps: expected integer in \[1, 10000\]; got "0"/],
     ['not an int', ['kernels', '--reps', '2.5'], /--reps: expected integer in \[1, 10000\]; got "2.5"/],
     ['wrong shape length', ['kernels', '--transformer', '1,2'], /--transformer: expected comma-separated 3 integers in \[1, 65536\]; got "1,2"/],
@@ -83,7 +83,7 @@ describe.concurrent('validation: exit 2, a clear message, nothing written', () =
   });
 
   test.each([
-    ['unknown suite', ['nope'], /unknown suite or command "nope"\. Suites: tour, kernels, activations, sleep/],
+    ['unknown suite', ['nosuchsuite'], /unknown suite or command "nosuchsuite"\. Suites: tour, kernels, activations, (?:[a-z-]+, )*sleep/],
     ['unknown flag', ['kernels', '--bogus'], /kernels: unknown option --bogus\./],
     ['bad value', ['tour', '--backend=metal'], /--backend: expected one of webgpu, cpu, auto; got "metal"/],
   ] as [string, string[], RegExp][])('the real process: %s exits 2 with the message on stderr', async (_name, args, message) => {

@@ -530,7 +530,7 @@ export async function executeRun(plan: RunPlan, io: Io, env: NodeJS.ProcessEnv):
   };
   try {
     for (const sp of plan.suites) {
-      const ctx: RunContext = { options: sp.options, backend: backendOf, log: (m) => progress.log(m), common: { mode: plan.mode, backends: plan.backends, seeds: plan.seeds } };
+      const ctx: RunContext = { options: sp.options, backend: backendOf, log: (m) => progress.log(m), common: { mode: plan.mode, backends: plan.backends, seeds: plan.seeds }, runDir: plan.runDir };
       for (const unit of sp.selected) {
         if (done.has(`${sp.suite.name}\u0000${unit.id}`)) continue;
         const live = sp.suite.usesBackends !== false ? memory().liveTensors : 0;

@@ -103,6 +103,8 @@ export interface RunContext<O = Record<string, unknown>> {
   /** A line for the user that does not break the progress bar. */
   log(message: string): void;
   common: CommonOptions;
+  /** The run's directory, for a suite that keeps files of its own there (e.g. finer resume state); absent outside a CLI run. */
+  runDir?: string;
 }
 
 export interface Table {

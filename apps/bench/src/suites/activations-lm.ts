@@ -57,8 +57,8 @@ export function loadCorpus(path: string): Corpus {
   return { bytes, source, files: parts.length };
 }
 
-/** int32 [batch, seqLen + 1] windows of `data` at random offsets drawn from `next`. */
-function batchOf(data: Uint8Array, batch: number, seqLen: number, next: () => number, device: Backend): Tensor {
+/** int32 [batch, seqLen + 1] windows of `data` at random offsets drawn from `next` (the MoE study reuses it). */
+export function batchOf(data: Uint8Array, batch: number, seqLen: number, next: () => number, device: Backend): Tensor {
   const out = new Int32Array(batch * (seqLen + 1));
   const span = data.length - seqLen - 1;
   for (let b = 0; b < batch; b++) {
