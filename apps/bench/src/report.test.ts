@@ -100,6 +100,24 @@ describe('kernels summary', () => {
     expect(byTitle.Targets!.rows[2]!.slice(3)).toEqual(['0.5', '≥ 0.5', '1', 'none']);
   });
 
+  test('the matrix-vector and split-K rows: our webgpu beside its old tile path, first in the ratios', () => {
+    const s = summarizeKernels(
+      [
+        record('webgpu', 'matvec-64x64x1', 'matmul', [5, 6, 7]),
+        record('cpu', 'matvec-64x64x1', 'matmul', [1, 1, 1]),
+        record('webgpu-tile', 'matvec-64x64x1', 'matmul', [1, 2, 3]),
+      ],
+      3,
+      1,
+      ['webgpu', 'cpu'],
+    );
+    const byTitle = Object.fromEntries(s.tables.map((t) => [t.title, t]));
+    expect(byTitle.Kernels!.columns).toEqual(['workload', 'metric', 'webgpu', 'cpu', 'webgpu-tile']);
+    const ratios = byTitle['Ratios: ours ÷ peer (higher = we are faster)']!;
+    expect(ratios.columns).toEqual(['workload', 'webgpu ÷ webgpu-tile', 'webgpu ÷ cpu']);
+    expect(ratios.rows).toEqual([['matvec-64x64x1', '3', '6']]);
+  });
+
   test('targets state measured ratios and, when missed, by what factor', () => {
     const s = summarizeKernels(
       [
@@ -159,7 +177,7 @@ describe('run directory and report', () => {
 
   test('a tiny kernels run on cpu: table, bar chart with error bars, ratios absent without a second backend', async () => {
     const out = tempDir();
-    const args = ['--backend', 'cpu', '--peers', 'none', '--matmul-sizes', '8,16', '--transformer', '4,8,16', '--elementwise-size', '256', '--chain', '4', '--softmax', '8,8', '--layernorm', '8,8', '--fusion-size', '256', '--reps', '3', '--warmup', '1'];
+    const args = ['--backend', 'cpu', '--peers', 'none', '--matmul-sizes', '8,16', '--transformer', '4,8,16', '--matvec', '8', '--splitk', '2,32,3', '--elementwise-size', '256', '--chain', '4', '--softmax', '8,8', '--layernorm', '8,8', '--fusion-size', '256', '--reps', '3', '--warmup', '1'];
     const r = await runCli(['kernels', ...args, '--out', out, '--run-id', 'k']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\| matmul-16 \| GFLOP\/s \| [\d.]+ \|/);
@@ -179,6 +197,9 @@ describe('run directory and report', () => {
       'cpu/matmul-8/seed-0',
       'cpu/matmul-16/seed-0',
       'cpu/matmul-transformer-4x8x16/seed-0',
+      'cpu/vecmat-1x8x8/seed-0',
+      'cpu/matvec-8x8x1/seed-0',
+      'cpu/splitk-2x32x3/seed-0',
       'cpu/unary-neg-256/seed-0',
       'cpu/binary-add-256/seed-0',
       'cpu/overhead-chain-4/seed-0',

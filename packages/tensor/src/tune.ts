@@ -1,5 +1,5 @@
-import { CLASS_SHAPES, saveTuned, type ShapeClass } from './backend/webgpu/autotune.js';
-import { MATMUL_CANDIDATES, configKey } from './backend/webgpu/kernels/matmul.js';
+import { CLASS_SHAPES, chooseMatmulConfig, saveTuned, type ShapeClass } from './backend/webgpu/autotune.js';
+import { MATMUL_CANDIDATES, configKey, type MatmulConfig } from './backend/webgpu/kernels/matmul.js';
 import type { WebGPUBackend } from './backend/webgpu/webgpu-backend.js';
 import { dispose, tidy } from './memory.js';
 import { matmul } from './ops/matmul.js';
@@ -8,15 +8,15 @@ import type { Tensor } from './tensor.js';
 
 /** One shape class's outcome of {@link autotuneMatmul}. */
 export interface AutotuneResult {
-  /** The class tuned: skinny (matrix-vector-like), small or large products. */
+  /** The class tuned: skinny (small M), matvec (small N), small or large products, or splitK (long K, few outputs). */
   shapeClass: ShapeClass;
   /** The representative problem timed, as [M, N, K]. */
   shape: [number, number, number];
-  /** Key of the fastest configuration, now used for this class. */
+  /** Key of the fastest configuration, now used for this class; for splitK, `on` or `off`. */
   best: string;
   /** Median milliseconds of every candidate, fastest first. */
   candidates: {
-    /** Key of one of {@link MATMUL_CANDIDATES}: tile, workgroup and vec4 flags, e.g. `4x4/16x16/A4B4`. */
+    /** Key of one of {@link MATMUL_CANDIDATES}, e.g. `4x4/16x16/A4B4` (tile, workgroup, vec4 flags) or `dot4/L1`; `/splitK` when split along K. */
     config: string;
     /** Its median time in milliseconds, including one readback. */
     ms: number;
@@ -29,16 +29,22 @@ async function settle(t: Tensor): Promise<void> {
   one.dispose();
 }
 
+/** The candidates timed for a kernel class: dot kernels only where N is small. */
+function classCandidates(cls: ShapeClass): readonly MatmulConfig[] {
+  return cls === 'matvec' ? MATMUL_CANDIDATES : MATMUL_CANDIDATES.filter((c) => c.kind !== 'dot');
+}
+
 /**
  * Times every matmul candidate on a representative problem of each shape class, keeps the
  * fastest for this adapter, and (in Node) stores the choice in the autotune cache so later
- * processes start tuned. Run it once per machine, e.g. from `pnpm bench kernels`.
+ * processes start tuned. For `splitK` it times the configuration the shape would get, unsplit
+ * and split along K, and keeps `on` or `off`. Run it once per machine, e.g. from `pnpm bench kernels`.
  */
 export async function autotuneMatmul(
   backend: WebGPUBackend,
   options: { reps?: number; classes?: ShapeClass[]; save?: boolean } = {},
 ): Promise<AutotuneResult[]> {
-  const { reps = 5, classes = ['skinny', 'small', 'large'], save = true } = options;
+  const { reps = 5, classes = ['skinny', 'matvec', 'small', 'large', 'splitK'], save = true } = options;
   const results: AutotuneResult[] = [];
   const saved = { config: backend.matmulConfig, tuned: backend.tuned };
   try {
@@ -47,8 +53,12 @@ export async function autotuneMatmul(
       const a = randn([M, K], { device: backend });
       const b = randn([K, N], { device: backend });
       const candidates: { config: string; ms: number }[] = [];
+      // splitK compares the configuration this shape gets (tuned so far) unsplit and split.
+      const tunedSoFar = { ...saved.tuned, ...Object.fromEntries(results.map((r) => [r.shapeClass, r.best])) };
+      const base = chooseMatmulConfig(M, N, K, 1, { ...tunedSoFar, splitK: 'on' }, backend.isSoftware);
+      const configs = cls === 'splitK' ? [{ ...base, splitK: false }, { ...base, splitK: true }] : classCandidates(cls);
       backend.tuned = {};
-      for (const config of MATMUL_CANDIDATES) {
+      for (const config of configs) {
         backend.matmulConfig = config;
         const warm = tidy(() => matmul(a, b));
         await settle(warm);
@@ -66,7 +76,8 @@ export async function autotuneMatmul(
       }
       dispose([a, b]);
       candidates.sort((x, y) => x.ms - y.ms);
-      results.push({ shapeClass: cls, shape: [M, N, K], best: candidates[0]!.config, candidates });
+      const best = cls === 'splitK' ? (candidates[0]!.config.endsWith('/splitK') ? 'on' : 'off') : candidates[0]!.config;
+      results.push({ shapeClass: cls, shape: [M, N, K], best, candidates });
     }
   } finally {
     backend.matmulConfig = saved.config;

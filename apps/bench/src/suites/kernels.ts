@@ -2,14 +2,14 @@
  * Kernel throughput of @nonlinear/tensor on each selected backend, through its public API, and
  * of peer libraries in the same process on the same workloads: TensorFlow.js (webgpu on the
  * same Dawn instance and adapter as ours, wasm, cpu), ONNX Runtime (CPU) and PyTorch (CPU, when
- * a python3 with torch is installed). Workloads: matmul GFLOP/s (square sizes and a transformer
- * shape), elementwise GB/s (a unary and a binary op on a large tensor), the marginal cost of one
+ * a python3 with torch is installed). Workloads: matmul GFLOP/s (square sizes, a transformer
+ * shape, matrix-vector shapes and a long-K split-K shape, the last beside our old tile path), elementwise GB/s (a unary and a binary op on a large tensor), the marginal cost of one
  * tiny op in a chain (dispatch overhead), softmax and layer-norm rows/s, and a chain of 8
  * elementwise ops unfused and (ours) fused with fuse(). Medians over repetitions after warm-up;
  * ratios ours ÷ peer (higher = we are faster); a Targets table. A peer that fails to load is
  * recorded as absent with the reason, and the run goes on.
  */
-import { add, fuse, manualSeed, matmul, mean, neg, randn, softmax, sqrt, sub, variance, type Backend, type Tensor } from '@nonlinear/tensor';
+import { add, defaultMatmulConfig, fuse, manualSeed, matmul, mean, neg, randn, softmax, sqrt, sub, variance, WebGPUBackend, type Backend, type Tensor } from '@nonlinear/tensor';
 import { cpus, loadavg } from 'node:os';
 import { barErrors, logLogScatter } from '../figures.js';
 import { timeIt } from '../measure.js';
@@ -18,7 +18,13 @@ import { errorText, LAYERNORM_EPS, PEER_DEVICE, PEER_KINDS, PEERS, PURE_JS, type
 import { fmt, median, quantile } from '../stats.js';
 import { defineSuite, type BackendName, type JsonObject, type Table, type Unit, type UnitRecord } from '../suite.js';
 
-const OPS = ['matmul', 'elementwise', 'overhead', 'softmax', 'layernorm', 'fusion'] as const;
+const OPS = ['matmul', 'matvec', 'splitk', 'elementwise', 'overhead', 'softmax', 'layernorm', 'fusion'] as const;
+
+/**
+ * Our webgpu backend forced to the one tile configuration every matmul ran with before the
+ * matrix-vector and split-K paths (the adapter's default, unsplit): the baseline of those rows.
+ */
+const OLD_TILE = 'webgpu-tile';
 const PEER_CHOICES = [...PEERS, 'none'] as const;
 
 /** Elements of the tiny tensor the overhead chain works on. */
@@ -43,6 +49,8 @@ interface WorkloadSpec {
   workload: string;
   shape: number[];
   chain?: number;
+  /** Also run on our webgpu forced to the old tile path. */
+  oldTile?: boolean;
 }
 
 interface Params extends JsonObject {
@@ -65,7 +73,7 @@ const METRIC: Record<Kind, string> = {
   'chain-fused': 'Melem/s',
 };
 
-const OURS: readonly string[] = ['webgpu', 'cpu'];
+const OURS: readonly string[] = ['webgpu', 'cpu', OLD_TILE];
 const isPeer = (b: string): b is PeerName => (PEERS as readonly string[]).includes(b);
 
 /** The records of one measurement: rates per repetition, their median, and the raw times. */
@@ -201,6 +209,21 @@ export function makeKernelsSuite(loader: PeerLoader = createPeerLoader()) {
     options: {
       ops: { type: 'enum[]', values: OPS, default: [...OPS], description: 'which measurements to run' },
       matmulSizes: { type: 'int[]', min: 1, max: 16384, default: [256, 512, 1024, 2048], quick: [256, 512, 1024], description: 'square matmul sizes n (n x n @ n x n)' },
+      matvec: {
+        type: 'int',
+        min: 1,
+        max: 65536,
+        default: 4096,
+        description: 'n of the matrix-vector rows: 1 x n @ n x n (vector @ matrix) and n x n @ n x 1 (matrix @ vector)',
+      },
+      splitk: {
+        type: 'int[]',
+        length: 3,
+        min: 1,
+        max: 1 << 20,
+        default: [64, 16384, 64],
+        description: 'the split-K row M,K,N: few outputs, long K (a weight gradient x^T g over a batch of tokens)',
+      },
       transformer: {
         type: 'int[]',
         length: 3,
@@ -245,6 +268,15 @@ export function makeKernelsSuite(loader: PeerLoader = createPeerLoader()) {
         const [m, k, n] = o.transformer as [number, number, number];
         workloads.push({ kind: 'matmul', workload: `matmul-transformer-${m}x${k}x${n}`, shape: [m, k, n] });
       }
+      if (o.ops.includes('matvec')) {
+        const n = o.matvec;
+        workloads.push({ kind: 'matmul', workload: `vecmat-1x${n}x${n}`, shape: [1, n, n], oldTile: true });
+        workloads.push({ kind: 'matmul', workload: `matvec-${n}x${n}x1`, shape: [n, n, 1], oldTile: true });
+      }
+      if (o.ops.includes('splitk')) {
+        const [m, k, n] = o.splitk as [number, number, number];
+        workloads.push({ kind: 'matmul', workload: `splitk-${m}x${k}x${n}`, shape: [m, k, n], oldTile: true });
+      }
       if (o.ops.includes('elementwise')) {
         workloads.push({ kind: 'unary', workload: `unary-neg-${o.elementwiseSize}`, shape: [o.elementwiseSize] });
         workloads.push({ kind: 'binary', workload: `binary-add-${o.elementwiseSize}`, shape: [o.elementwiseSize] });
@@ -269,7 +301,8 @@ export function makeKernelsSuite(loader: PeerLoader = createPeerLoader()) {
       const units: Unit[] = [];
       for (let seed = 0; seed < common.seeds; seed++) {
         for (const w of workloads) {
-          for (const backend of [...common.backends, ...peers]) {
+          const old = w.oldTile && common.backends.includes('webgpu') ? [OLD_TILE] : [];
+          for (const backend of [...common.backends, ...old, ...peers]) {
             if (!runs(backend, w)) continue;
             const params: Params = { kind: w.kind, workload: w.workload, shape: w.shape, ...(w.chain ? { chain: w.chain } : {}), backend, seed };
             units.push({ id: `${backend}/${w.workload}/seed-${seed}`, params });
@@ -286,6 +319,18 @@ export function makeKernelsSuite(loader: PeerLoader = createPeerLoader()) {
       // The machine's load when the unit started: on a shared machine, context for noisy numbers.
       const load = { loadavg1: Math.round(loadavg()[0]! * 100) / 100, cores: cpus().length };
       const base: JsonObject = { backend: p.backend, workload: p.workload, kind: p.kind, shape: p.shape, metric: METRIC[p.kind], reps: o.reps, warmup: o.warmup, ...load };
+      if (p.backend === OLD_TILE) {
+        const device = await ctx.backend('webgpu');
+        if (!(device instanceof WebGPUBackend)) throw new Error(`${OLD_TILE}: the webgpu backend is not a WebGPUBackend`);
+        const saved = device.matmulConfig;
+        device.matmulConfig = defaultMatmulConfig(device.isSoftware);
+        try {
+          const t = await measureOurs(device, w, o.reps, o.warmup);
+          return rated({ ...base, peer: false, adapter: device.description }, w, t);
+        } finally {
+          device.matmulConfig = saved;
+        }
+      }
       if (!isPeer(p.backend)) {
         const device = await ctx.backend(p.backend as BackendName);
         const t = await measureOurs(device, w, o.reps, o.warmup);
@@ -436,6 +481,7 @@ export function summarizeKernels(records: readonly UnitRecord[], reps: number, w
   // Ratio columns: our webgpu against our cpu and every peer; our cpu against the CPU peers.
   const pairs: [string, string][] = [];
   if (ours.includes('webgpu')) {
+    if (ours.includes(OLD_TILE)) pairs.push(['webgpu', OLD_TILE]);
     if (ours.includes('cpu')) pairs.push(['webgpu', 'cpu']);
     for (const p of peers) pairs.push(['webgpu', p]);
   }
@@ -544,6 +590,7 @@ export function summarizeKernels(records: readonly UnitRecord[], reps: number, w
     'There is no paper to compare with: this suite states what this build of `@nonlinear/tensor` does on this machine, and what peer libraries do on the same workloads in the same process. What was measured:',
     '',
     '- **matmul**: `matmul(a, b)` of float32 standard-normal operands, GFLOP/s = 2·M·K·N / time. Square sizes and one transformer shape (M tokens × K width @ K × N).',
+    `- **matvec, splitk**: the same over skinny shapes (rows named M×K×N): vector @ matrix, matrix @ vector, and few outputs over a long K. \`${OLD_TILE}\` is our webgpu backend forced to the one register-tile configuration all matmuls ran with before the matrix-vector and split-K paths (the adapter's default, unsplit); \`webgpu ÷ ${OLD_TILE}\` is the gain of the new paths.`,
     '- **elementwise**: `neg(x)` (unary) and `add(x, y)` (binary) on float32; GB/s counts each operand read once and the result written once (8 and 12 bytes per element).',
     `- **overhead**: a chain of \`add(y, 1)\` on ${TINY} floats; us/op = (time of the chain − time of one op) / (chain length − 1), the marginal cost of one more tiny op (dispatch, bookkeeping). tfjs adds a scalar tensor made once (so its chain measures dispatch, not scalar uploads); torch adds the number 1.`,
     '- **softmax**: softmax over the last dim of a float32 matrix, rows per second.',

@@ -3,15 +3,18 @@ import type { View } from '../../kernel.js';
 import type { GpuBuffer } from '../pool.js';
 import { metaDecl, storageType } from '../wgsl.js';
 import { bindings, type Program } from './program.js';
+import { reduceProgram } from './reduce.js';
 
 /**
- * A register-blocked matmul: each invocation keeps a tm x tn block of C in registers and walks
- * K once, with no workgroup memory (on CPU-emulated Vulkan such as lavapipe, barriers and
+ * A register-blocked matmul tile: each invocation keeps a tm x tn block of C in registers and
+ * walks K once, with no workgroup memory (on CPU-emulated Vulkan such as lavapipe, barriers and
  * shared tiles are slow while registers are cheap). Operands are strided, so a transpose is
  * read in place; where a layout allows it, rows of B (along N) and of A (along K) are read as
- * vec4, four elements per load.
+ * vec4, four elements per load. With tm = 1 it is the vector @ matrix (small-M) path.
  */
-export interface MatmulConfig {
+export interface TileConfig {
+  /** Discriminant (absent on configurations written before the dot kernel existed). */
+  readonly kind?: 'tile';
   /** Rows of C per invocation (a multiple of 1). */
   readonly tm: number;
   /** Columns of C per invocation (a multiple of 4). */
@@ -22,7 +25,30 @@ export interface MatmulConfig {
   readonly vecA: boolean;
   /** Read B four elements along N at a time when its layout allows. */
   readonly vecB: boolean;
+  /** Split K into slices computed in parallel and summed after (the count from the shape: `splitCount`). */
+  readonly splitK?: boolean;
 }
+
+/**
+ * The matrix @ vector (small-N) path: each output is a dot product along K of a row of A and a
+ * column of B, both read along K (as vec4 where the layout allows: a row-major A and a column
+ * vector or transposed B). With `lanes` = 1 one invocation computes `rm` outputs over all of K
+ * in registers (CPU-emulated adapters); with more, a workgroup of `lanes` invocations shares K
+ * in strided slices and combines them in a tree in workgroup memory (GPUs).
+ */
+export interface DotConfig {
+  /** Discriminant. */
+  readonly kind: 'dot';
+  /** Rows of C (outputs of one column) per invocation, or per workgroup when lanes > 1. */
+  readonly rm: number;
+  /** Invocations sharing one block of outputs (a power of two; 1: none, no workgroup memory). */
+  readonly lanes: number;
+  /** Split K into slices computed in parallel and summed after (the count from the shape: `splitCount`). */
+  readonly splitK?: boolean;
+}
+
+/** A matmul kernel configuration: a register tile or a dot product along K, optionally split along K. */
+export type MatmulConfig = TileConfig | DotConfig;
 
 /** The default where nothing was tuned: big register blocks for CPU Vulkan, smaller ones with more threads for GPUs. */
 export function defaultMatmulConfig(isSoftware: boolean): MatmulConfig {
@@ -30,7 +56,7 @@ export function defaultMatmulConfig(isSoftware: boolean): MatmulConfig {
   return isSoftware ? { tm: 8, tn: 8, wg: [8, 8], vecA: false, vecB: true } : { tm: 4, tn: 4, wg: [16, 16], vecA: true, vecB: true };
 }
 
-/** The configurations an autotuner tries. */
+/** The configurations an autotuner tries (each may also run split along K). */
 export const MATMUL_CANDIDATES: readonly MatmulConfig[] = [
   { tm: 4, tn: 4, wg: [8, 8], vecA: false, vecB: false },
   { tm: 4, tn: 4, wg: [16, 16], vecA: true, vecB: true },
@@ -40,10 +66,20 @@ export const MATMUL_CANDIDATES: readonly MatmulConfig[] = [
   { tm: 8, tn: 8, wg: [4, 4], vecA: true, vecB: true },
   { tm: 8, tn: 8, wg: [8, 8], vecA: false, vecB: true },
   { tm: 2, tn: 4, wg: [16, 4], vecA: true, vecB: true },
+  // Small M (vector @ matrix): one row per invocation, so no row of the block is wasted.
+  { tm: 1, tn: 4, wg: [64, 1], vecA: false, vecB: true },
+  { tm: 1, tn: 8, wg: [32, 1], vecA: false, vecB: true },
+  // Small N (matrix @ vector): dot products along K.
+  { kind: 'dot', rm: 1, lanes: 64 },
+  { kind: 'dot', rm: 4, lanes: 16 },
+  { kind: 'dot', rm: 1, lanes: 1 },
+  { kind: 'dot', rm: 4, lanes: 1 },
 ];
 
+/** A configuration's name in the autotune cache, e.g. `4x4/16x16/A4B4`, `dot4/L1`, `1x8/32x1/A1B4/splitK`. */
 export function configKey(c: MatmulConfig): string {
-  return `${c.tm}x${c.tn}/${c.wg[0]}x${c.wg[1]}/${c.vecA ? 'A4' : 'A1'}${c.vecB ? 'B4' : 'B1'}`;
+  const base = c.kind === 'dot' ? `dot${c.rm}/L${c.lanes}` : `${c.tm}x${c.tn}/${c.wg[0]}x${c.wg[1]}/${c.vecA ? 'A4' : 'A1'}${c.vecB ? 'B4' : 'B1'}`;
+  return c.splitK ? `${base}/splitK` : base;
 }
 
 /** (M, N, K) of a matmul from its A operand and output views. */
@@ -52,8 +88,83 @@ export function matmulDims(a: View<GpuBuffer>, out: View<GpuBuffer>): [number, n
   return [out.shape[nd - 2]!, out.shape[nd - 1]!, a.shape[nd - 1]!];
 }
 
+/** Minimum slice of K per split: shorter slices cost more in the sum than they gain. */
+const MIN_SLICE = 256;
+/** Split until about this many partial outputs run in parallel. */
+const SPLIT_TARGET = 1 << 16;
+
+/**
+ * Slices of K for a split-K matmul of `outputs` (batch x M x N) outputs: enough for about
+ * 65,536 partial outputs in parallel, each slice at least 256 long, at most 64 slices. 1 means
+ * no split.
+ */
+export function splitCount(outputs: number, K: number): number {
+  const s = Math.min(64, Math.floor(K / MIN_SLICE), Math.max(2, Math.ceil(SPLIT_TARGET / Math.max(outputs, 1))));
+  return Math.max(1, s);
+}
+
+/** The dispatches of one matmul and the scratch buffers they use (released by the caller once recorded). */
+export interface MatmulPrograms {
+  /** Dispatches, to record in order. */
+  readonly programs: Program[];
+  /** Scratch acquired for partial sums. */
+  readonly scratch: GpuBuffer[];
+}
+
+/**
+ * The dispatches of a matmul. Split along K (config.splitK and more than one slice from the
+ * shape), S slices of K run as one batched matmul into an (S, ...batch, M, N) scratch, a
+ * remainder of K that S does not divide as one more slice, and the existing sum reduction folds
+ * the slices into the output: deterministic, no atomics.
+ */
+export function matmulPrograms(
+  a: View<GpuBuffer>,
+  b: View<GpuBuffer>,
+  out: View<GpuBuffer>,
+  maxPerDim: number,
+  config: MatmulConfig,
+  acquire: (bytes: number) => GpuBuffer,
+): MatmulPrograms {
+  const nd = out.shape.length;
+  const [, N, K] = matmulDims(a, out);
+  const outputs = out.shape.reduce((x, y) => x * y, 1);
+  const S = config.splitK ? splitCount(outputs, K) : 1;
+  if (S <= 1) return { programs: [matmulProgram(a, b, out, maxPerDim, config)], scratch: [] };
+  const kc = Math.floor(K / S);
+  const rem = K - S * kc;
+  const slices = S + (rem > 0 ? 1 : 0);
+  const buffer = acquire(slices * outputs * 4);
+  const contiguous = out.shape.map((_, d) => out.shape.slice(d + 1).reduce((x, y) => x * y, 1));
+  const [sak, sbk] = [a.strides[nd - 1]!, b.strides[nd - 2]!];
+  const programs: Program[] = [
+    matmulProgram(
+      { ...a, shape: [S, ...a.shape.slice(0, nd - 1), kc], strides: [kc * sak, ...a.strides] },
+      { ...b, shape: [S, ...b.shape.slice(0, nd - 2), kc, N], strides: [kc * sbk, ...b.strides] },
+      { buffer, dtype: out.dtype, shape: [S, ...out.shape], strides: [outputs, ...contiguous], offset: 0 },
+      maxPerDim,
+      config,
+    ),
+  ];
+  if (rem > 0) {
+    programs.push(
+      matmulProgram(
+        { ...a, shape: [...a.shape.slice(0, nd - 1), rem], offset: a.offset + S * kc * sak },
+        { ...b, shape: [...b.shape.slice(0, nd - 2), rem, N], offset: b.offset + S * kc * sbk },
+        { buffer, dtype: out.dtype, shape: out.shape, strides: contiguous, offset: S * outputs },
+        maxPerDim,
+        config,
+      ),
+    );
+  }
+  // The slices as the last dim of a [...batch, M, N, slices] view, summed into the output.
+  const partials: View<GpuBuffer> = { buffer, dtype: out.dtype, shape: [...out.shape, slices], strides: [...contiguous, outputs], offset: 0 };
+  programs.push(reduceProgram('sum', nd, partials, out, maxPerDim));
+  return { programs, scratch: [buffer] };
+}
+
 const aligned = (...xs: number[]): boolean => xs.every((x) => x % 4 === 0);
 
+/** One dispatch of a matmul with the given kernel configuration (its splitK flag is ignored here). */
 export function matmulProgram(a: View<GpuBuffer>, b: View<GpuBuffer>, out: View<GpuBuffer>, maxPerDim: number, config: MatmulConfig): Program {
   const nd = out.shape.length;
   const M = out.shape[nd - 2]!;
@@ -66,21 +177,106 @@ export function matmulProgram(a: View<GpuBuffer>, b: View<GpuBuffer>, out: View<
   const [sbk, sbn] = [b.strides[nd - 2]!, b.strides[nd - 1]!];
   const aBatch = a.strides.slice(0, nb);
   const bBatch = b.strides.slice(0, nb);
-  const vecA = config.vecA && K > 0 && sak === 1 && aligned(K, a.offset, sam, ...aBatch);
-  const vecB = config.vecB && sbn === 1 && aligned(N, b.offset, sbk, ...bBatch);
   const meta = [M, N, K, batch, a.offset, sam, sak, b.offset, sbk, sbn, out.offset, 0, ...batchShape, ...aBatch, ...bBatch];
-  const gx = Math.ceil(N / (config.tn * config.wg[0]));
-  const gy = Math.ceil(M / (config.tm * config.wg[1]));
+  const vecA = K > 0 && sak === 1 && aligned(K, a.offset, sam, ...aBatch);
+  let source: string;
+  let gx: number;
+  let gy: number;
+  if (config.kind === 'dot') {
+    // Along K for both operands: B's column k runs with stride sbk.
+    const vecB = K > 0 && sbk === 1 && aligned(K, b.offset, sbn, ...bBatch);
+    const blocks = Math.ceil(M / config.rm);
+    gx = config.lanes > 1 ? blocks : Math.ceil(blocks / DOT_WG);
+    gy = N;
+    source = dotSource(out.dtype, nb, meta.length, config, vecA, vecB);
+  } else {
+    const vecB = config.vecB && sbn === 1 && aligned(N, b.offset, sbk, ...bBatch);
+    gx = Math.ceil(N / (config.tn * config.wg[0]));
+    gy = Math.ceil(M / (config.tm * config.wg[1]));
+    source = matmulSource(out.dtype, nb, meta.length, { ...config, vecA: config.vecA && vecA, vecB });
+  }
   if (batch > maxPerDim || gx > maxPerDim || gy > maxPerDim) {
     throw new RangeError(`matmul: a [${M}, ${N}] x ${batch} grid exceeds the device's ${maxPerDim} workgroups per dimension`);
   }
-  const source = matmulSource(out.dtype, nb, meta.length, { ...config, vecA, vecB });
   return { source, meta, grid: [gx, gy, batch], outputs: [out], inputs: [a, b] };
+}
+
+/** Invocations per workgroup of the dot kernel without lanes (each its own block of rows). */
+const DOT_WG = 64;
+
+/** WGSL that walks the batch index `z` into the element offsets pa and pb of A and B. */
+function batchLines(nb: number, z: string): string[] {
+  const lines: string[] = ['var pa: i32 = MI(4u);', 'var pb: i32 = MI(7u);', `var rem: u32 = ${z};`];
+  for (let d = nb - 1; d >= 0; d--) {
+    lines.push(`{ let cc = i32(rem % M(${12 + d}u)); rem = rem / M(${12 + d}u); pa += cc * MI(${12 + nb + d}u); pb += cc * MI(${12 + 2 * nb + d}u); }`);
+  }
+  return lines;
+}
+
+function dotSource(dtype: DType, nb: number, words: number, c: DotConfig, vecA: boolean, vecB: boolean): string {
+  const key = `dot|${dtype}|${nb}|${configKey(c)}|${vecA}|${vecB}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const T = storageType(dtype);
+  const V = `vec4<${T}>`;
+  const { rm, lanes } = c;
+  // Four elements of K per step when either operand is read as vec4 (then K % 4 == 0).
+  const step = vecA || vecB ? 4 : 1;
+  const Acc = step === 4 ? V : T;
+  const loadA = (i: number): string =>
+    vecA ? `A[(ra[${i}] + k) / 4]` : step === 4 ? `${V}(${[0, 1, 2, 3].map((j) => `A[ra[${i}] + (k + ${j}) * sak]`).join(', ')})` : `A[ra[${i}] + k * sak]`;
+  const loadB = vecB ? 'B[(cb + k) / 4]' : step === 4 ? `${V}(${[0, 1, 2, 3].map((j) => `B[cb + (k + ${j}) * sbk]`).join(', ')})` : 'B[cb + k * sbk]';
+  const fold = step === 4 ? (i: number) => `(acc[${i}].x + acc[${i}].y + acc[${i}].z + acc[${i}].w)` : (i: number) => `acc[${i}]`;
+  const block = lanes > 1 ? 'wid.x' : `wid.x * ${DOT_WG}u + lid`;
+  const lane = lanes > 1 ? 'i32(lid)' : '0';
+  const store = (i: number, v: string): string => `if (row0 + ${i}u < Mr) { C[base + i32((row0 + ${i}u) * Nc)] = ${v}; }`;
+  let finish: string;
+  if (lanes > 1) {
+    const sums = Array.from({ length: rm }, (_, i) => `sh[lid * ${rm}u + ${i}u] = ${fold(i)};`);
+    const tree = Array.from({ length: rm }, (_, i) => `sh[lid * ${rm}u + ${i}u] += sh[(lid + s) * ${rm}u + ${i}u];`);
+    const stores = Array.from({ length: rm }, (_, i) => store(i, `sh[${i}u]`));
+    finish = `${sums.join('\n  ')}
+  workgroupBarrier();
+  for (var s: u32 = ${lanes / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { ${tree.join(' ')} }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    ${stores.join('\n    ')}
+  }`;
+  } else {
+    finish = Array.from({ length: rm }, (_, i) => store(i, fold(i))).join('\n  ');
+  }
+  const src = `${metaDecl(words)}
+${bindings([{ name: 'C', type: T }], [{ name: 'A', type: vecA ? V : T }, { name: 'B', type: vecB ? V : T }])}
+${lanes > 1 ? `var<workgroup> sh: array<${T}, ${lanes * rm}>;` : ''}
+@compute @workgroup_size(${lanes > 1 ? lanes : DOT_WG}, 1, 1)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let Mr = M(0u); let Nc = M(1u); let K = MI(2u);
+  let row0 = (${block}) * ${rm}u;
+  let col = wid.y;
+  ${lanes > 1 ? '' : 'if (row0 >= Mr) { return; }'}
+  ${batchLines(nb, 'wid.z').join('\n  ')}
+  let sam = MI(5u); let sak = MI(6u); let sbk = MI(8u); let sbn = MI(9u);
+  // Rows past the edge read the last valid one; their results are never stored.
+  var ra: array<i32, ${rm}>;
+  for (var i: u32 = 0u; i < ${rm}u; i++) { ra[i] = pa + i32(min(row0 + i, Mr - 1u)) * sam; }
+  let cb = pb + i32(col) * sbn;
+  var acc: array<${Acc}, ${rm}>;
+  for (var k: i32 = ${lane} * ${step}; k < K; k += ${lanes * step}) {
+    let b = ${loadB};
+    ${Array.from({ length: rm }, (_, i) => `acc[${i}] += ${loadA(i)} * b;`).join('\n    ')}
+  }
+  let base = MI(10u) + i32(wid.z * Mr * Nc + col);
+  ${finish}
+}`;
+  cache.set(key, src);
+  return src;
 }
 
 const cache = new Map<string, string>();
 
-function matmulSource(dtype: DType, nb: number, words: number, c: MatmulConfig): string {
+function matmulSource(dtype: DType, nb: number, words: number, c: TileConfig): string {
   const key = `${dtype}|${nb}|${configKey(c)}`;
   const hit = cache.get(key);
   if (hit) return hit;
@@ -88,10 +284,6 @@ function matmulSource(dtype: DType, nb: number, words: number, c: MatmulConfig):
   const V = `vec4<${T}>`;
   const { tm, tn } = c;
   const nq = tn / 4;
-  const batchLines: string[] = ['var pa: i32 = MI(4u);', 'var pb: i32 = MI(7u);', 'var rem: u32 = gid.z;'];
-  for (let d = nb - 1; d >= 0; d--) {
-    batchLines.push(`{ let cc = i32(rem % M(${12 + d}u)); rem = rem / M(${12 + d}u); pa += cc * MI(${12 + nb + d}u); pb += cc * MI(${12 + 2 * nb + d}u); }`);
-  }
   // B's row k as nq vec4s covering columns col0 .. col0 + tn.
   const loadB = (k: string): string[] => {
     const lines: string[] = [];
@@ -128,7 +320,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row0 = gid.y * ${tm}u;
   let col0 = gid.x * ${tn}u;
   if (row0 >= Mr || col0 >= Nc) { return; }
-  ${batchLines.join('\n  ')}
+  ${batchLines(nb, 'gid.z').join('\n  ')}
   let sam = MI(5u); let sak = MI(6u); let sbk = MI(8u); let sbn = MI(9u);
   // Rows and columns past the edge read the last valid one; their results are never stored.
   var ra: array<i32, ${tm}>;
