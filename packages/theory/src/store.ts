@@ -6,11 +6,17 @@
  */
 import type { SweepRecord } from './mle/record.js';
 
+/** A record a {@link ResultStore} can hold: anything with a unique cell key. */
+export interface KeyedRecord {
+  /** The cell's key, unique within a sweep. */
+  key: string;
+}
+
 /**
  * A place for sweep records of type R, keyed by `R.key` (the MLE sweeps' `SweepRecord` unless
  * said; the Sobolev sweeps store their cell results). Methods may be sync or async.
  */
-export interface ResultStore<R extends { key: string } = SweepRecord> {
+export interface ResultStore<R extends KeyedRecord = SweepRecord> {
   /** Whether a record for this cell key is stored. */
   has(key: string): boolean | Promise<boolean>;
   /** Stores one record (durably, for a store that claims to survive a kill). */
@@ -20,7 +26,7 @@ export interface ResultStore<R extends { key: string } = SweepRecord> {
 }
 
 /** A `ResultStore` in memory: for tests, for browsers, and for sweeps that need no resume. */
-export class MemoryResultStore<R extends { key: string } = SweepRecord> implements ResultStore<R> {
+export class MemoryResultStore<R extends KeyedRecord = SweepRecord> implements ResultStore<R> {
   private readonly records: R[] = [];
   private readonly keys = new Set<string>();
 
