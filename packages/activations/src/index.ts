@@ -1,6 +1,7 @@
 export { ActivationModule, checkActivationInput } from './module.js';
 export { checkCoefficients, toStoredLayout, fromStoredLayout, initCoefficients, type CoefficientOptions, type CoefficientTensors, type StoredLayout } from './coefficients.js';
 export { polyRelu, polyReluReference, PolyReLU, type PolyReLUOptions } from './polyrelu.js';
+export { recomputeGrads } from './kernel-util.js';
 export { polyNorm, polyNormReference, rmsNormalize, POLYNORM_EPS, PolyNorm, type PolyNormOptions } from './polynorm.js';
 export { polyCom, innerFunction, INNER_NAMES, PolyCom, type PolyComType, type InnerName, type InnerFunction, type PolyComOptions } from './polycom.js';
 export {

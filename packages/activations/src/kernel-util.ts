@@ -48,7 +48,13 @@ export function columnIndex(x: Tensor, width: number): Tensor {
 /**
  * The gradients of <f(), g> with respect to those of `inputs` that require grad (null for the
  * others), by differentiating a recomputation of f: how a fused op hands its second derivatives
- * (createGraph) to the composition it was fused from.
+ * (createGraph) to the composition it was fused from. A fused op's backward calls it when
+ * gradients are being recorded (`T.isGradEnabled()`), so the gradients it returns are themselves
+ * differentiable; @nonlinear/kan's fused kernels use it too.
+ *
+ * @param f - recomputes the op's output from `inputs` with differentiable ops.
+ * @param inputs - the op's inputs, as its backward received them.
+ * @param g - the cotangent of f's output.
  */
 export function recomputeGrads(f: () => Tensor, inputs: readonly Tensor[], g: Tensor): (Tensor | null)[] {
   const wanted = inputs.map((t, i) => (t.requiresGrad ? i : -1)).filter((i) => i >= 0);

@@ -24,6 +24,7 @@ export { matmul } from './ops/matmul.js';
 export { gather, indexSelect, embedding, oneHot, scatterAdd, topk, concat, cat, stack, split, chunk, pad, triu, tril } from './ops/indexing.js';
 export { reshape, view, permute, transpose, expand, index, narrow, select, squeeze, unsqueeze, flatten, contiguous, clone, type IndexSpec } from './ops/view.js';
 export * as expr from './expr.js';
+export { erf as erfScalar } from './backend/cpu/math.js';
 export { noGrad, enableGrad, isGradEnabled, gradients, sumToShape, GraphFreedError, type GradientOptions, type BackwardFn, record } from './autograd/tape.js';
 export { grad, valueAndGrad, vjp, type FunctionalOptions } from './autograd/functional.js';
 export { gradcheck, type GradcheckOptions, type GradcheckReport } from './autograd/gradcheck.js';

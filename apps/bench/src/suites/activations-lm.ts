@@ -68,6 +68,80 @@ export function batchOf(data: Uint8Array, batch: number, seqLen: number, next: (
   return T.tensor(out, { shape: [batch, seqLen + 1], dtype: 'int32', device });
 }
 
+/** The training settings of an LM run, the same in the activations and MoE studies. */
+export interface LmTrainingConfig {
+  /** Bytes per training sequence. */
+  seqLen: number;
+  /** Sequences per step. */
+  batch: number;
+  /** Training steps. */
+  steps: number;
+  /** Peak learning rate. */
+  lr: number;
+  /** Final learning rate of the cosine schedule. */
+  minLr: number;
+  /** Linear warm-up steps. */
+  warmup: number;
+  /** Decoupled weight decay of matrices and embeddings. */
+  weightDecay: number;
+  /** Gradient clipping (global L2 norm). */
+  clip: number;
+  /** Steps between validation evaluations. */
+  evalEvery: number;
+  /** Validation batches. */
+  evalBatches: number;
+  /** Steps per point of the training curve. */
+  logEvery: number;
+  /** Fraction of the corpus (its end) held out for validation. */
+  valFraction: number;
+}
+
+/** A byte-level LM: int32 tokens [B, T] -> logits [B, T, 256]. */
+export type ByteLM = Module & { forward(tokens: Tensor): Tensor };
+
+/** The training bytes (the corpus's start) and the held-out validation bytes (its last `valFraction`). */
+export function splitCorpus(corpus: Corpus, c: Pick<LmTrainingConfig, 'seqLen' | 'valFraction'>): { train: Uint8Array; val: Uint8Array } {
+  const split = Math.floor(corpus.bytes.length * (1 - c.valFraction));
+  const train = corpus.bytes.subarray(0, split);
+  const val = corpus.bytes.subarray(split);
+  if (train.length < c.seqLen + 2 || val.length < c.seqLen + 2) throw new Error(`corpus too small (${corpus.bytes.length} bytes) for sequences of ${c.seqLen}`);
+  return { train, val };
+}
+
+/** What both studies train with: the optimizer, its schedule, the validation batches and the evaluation over them. */
+export interface LmTraining {
+  opt: AdamW;
+  sched: LRScheduler;
+  /** Fixed validation batches (dispose them after the run). */
+  valBatches: Tensor[];
+  /** Mean validation cross-entropy per byte (puts the model in eval mode and back into train mode). */
+  evaluate(): Promise<number>;
+}
+
+/**
+ * AdamW (betas 0.9, 0.95; weight decay on matrices and embeddings only) with a cosine schedule
+ * and warm-up, and the validation batches of `val`, which are the same for every model and seed.
+ */
+export function lmTraining(model: ByteLM, val: Uint8Array, c: LmTrainingConfig, device: Backend): LmTraining {
+  const { decay, noDecay } = model.decayGroups();
+  const opt = new AdamW([{ params: decay, weightDecay: c.weightDecay }, { params: noDecay, weightDecay: 0 }], { lr: c.lr, betas: [0.9, 0.95] });
+  const sched = new LRScheduler(opt, cosineLr(c.lr, { totalSteps: c.steps, warmupSteps: c.warmup, minLr: c.minLr }));
+  const valNext = mulberry32(0x5eed);
+  const valBatches = Array.from({ length: c.evalBatches }, () => batchOf(val, c.batch, c.seqLen, valNext, device));
+  const evaluate = async (): Promise<number> => {
+    model.eval();
+    let sum = 0;
+    for (const b of valBatches) {
+      const l = T.noGrad(() => T.tidy(() => sequenceCrossEntropy(model.forward(b.narrow(1, 0, c.seqLen)), b.narrow(1, 1, c.seqLen).contiguous())));
+      sum += await l.item();
+      l.dispose();
+    }
+    model.train();
+    return sum / valBatches.length;
+  };
+  return { opt, sched, valBatches, evaluate };
+}
+
 type FFN = FeedForward | SwiGLU;
 
 /** Pre-norm block: x + attn(norm1(x)), then x + ffn(norm2(x)). */
@@ -94,7 +168,7 @@ class Block extends Module {
 }
 
 /** Configuration of one run of the study. */
-export interface LmRunConfig {
+export interface LmRunConfig extends LmTrainingConfig {
   kind: FeedForwardKind;
   seed: number;
   dim: number;
@@ -102,19 +176,6 @@ export interface LmRunConfig {
   heads: number;
   /** SwiGLU hidden width h; the other blocks get round(3h/2). */
   hidden: number;
-  seqLen: number;
-  batch: number;
-  steps: number;
-  lr: number;
-  minLr: number;
-  warmup: number;
-  weightDecay: number;
-  clip: number;
-  evalEvery: number;
-  evalBatches: number;
-  logEvery: number;
-  /** Fraction of the corpus (its end) held out for validation. */
-  valFraction: number;
 }
 
 /**
@@ -147,29 +208,10 @@ export class StudyLM extends Module {
 
 /** Trains one model and returns the run's record (curves, final losses, throughput, effective ranks). */
 export async function runLm(c: LmRunConfig, corpus: Corpus, device: Backend, log: (m: string) => void): Promise<JsonObject> {
-  const split = Math.floor(corpus.bytes.length * (1 - c.valFraction));
-  const train = corpus.bytes.subarray(0, split);
-  const val = corpus.bytes.subarray(split);
-  if (train.length < c.seqLen + 2 || val.length < c.seqLen + 2) throw new Error(`corpus too small (${corpus.bytes.length} bytes) for sequences of ${c.seqLen}`);
+  const { train, val } = splitCorpus(corpus, c);
   T.manualSeed(c.seed);
   const model = new StudyLM(c, device);
-  const { decay, noDecay } = model.decayGroups();
-  const opt = new AdamW([{ params: decay, weightDecay: c.weightDecay }, { params: noDecay, weightDecay: 0 }], { lr: c.lr, betas: [0.9, 0.95] });
-  const sched = new LRScheduler(opt, cosineLr(c.lr, { totalSteps: c.steps, warmupSteps: c.warmup, minLr: c.minLr }));
-  // The validation batches are the same for every activation and seed.
-  const valNext = mulberry32(0x5eed);
-  const valBatches = Array.from({ length: c.evalBatches }, () => batchOf(val, c.batch, c.seqLen, valNext, device));
-  const evaluate = async (): Promise<number> => {
-    model.eval();
-    let sum = 0;
-    for (const b of valBatches) {
-      const l = T.noGrad(() => T.tidy(() => sequenceCrossEntropy(model.forward(b.narrow(1, 0, c.seqLen)), b.narrow(1, 1, c.seqLen).contiguous())));
-      sum += await l.item();
-      l.dispose();
-    }
-    model.train();
-    return sum / valBatches.length;
-  };
+  const { opt, sched, valBatches, evaluate } = lmTraining(model, val, c, device);
   const trainCurve: [number, number][] = [];
   const valCurve: [number, number][] = [[0, await evaluate()]];
   const next = mulberry32(c.seed * 1_000_003 + 17);

@@ -18,6 +18,7 @@ import { barErrors, bandStats, lineBand, type BandPoint } from '../figures.js';
 import { timeIt } from '../measure.js';
 import { fmt, mean, median, quantile, std } from '../stats.js';
 import { defineSuite, type BackendName, type Figure, type JsonObject, type Table, type Unit, type UnitRecord } from '../suite.js';
+import { trainDevice } from '../train-device.js';
 import { loadCorpus, runLm, type Corpus, type LmRunConfig } from './activations-lm.js';
 
 const PARTS = ['kernels', 'lm'] as const;
@@ -183,9 +184,7 @@ export const activationsSuite = defineSuite({
     const o = ctx.options;
     const p = unit.params as KernelParams | LmParams;
     if (p.part === 'kernels') return measureKernel(await ctx.backend(p.backend), p, o.reps, o.warmup);
-    let device = await ctx.backend(p.backend === 'auto' ? 'webgpu' : p.backend);
-    // A software adapter (lavapipe) runs this small model slower than the cpu backend: per-dispatch cost dominates.
-    if (p.backend === 'auto' && (device as { isSoftware?: boolean }).isSoftware) device = await ctx.backend('cpu');
+    const device = await trainDevice(p.backend, ctx);
     if (o.dim % o.heads !== 0) throw new Error(`--dim ${o.dim} must be a multiple of --heads ${o.heads}`);
     if (!corpusCache || corpusCache.path !== o.corpus) corpusCache = { path: o.corpus, corpus: loadCorpus(o.corpus) };
     const c: LmRunConfig = {

@@ -12,9 +12,9 @@
  */
 import { join } from 'node:path';
 import { AFKAN_ACTIVATIONS, AFKAN_FUNCTIONS, kanVariants, type KANVariant } from '@nonlinear/kan';
-import type { Backend } from '@nonlinear/tensor';
 import { fmt } from '../stats.js';
 import { defineSuite, type BackendName, type JsonObject, type Unit } from '../suite.js';
+import { trainDevice } from '../train-device.js';
 import { ablationModels, buildModel, mainModel, matchedReluKan, matchHidden, REDUCTION_SETS, RELUKAN_MATCHED, type ModelSpec } from './kan-models.js';
 import { summarizeKan } from './kan-summary.js';
 import { KAN_DATASETS, loadSplits, measureSpeed, trainRun, type KanDataset } from './kan-train.js';
@@ -34,16 +34,6 @@ interface SpeedParams extends JsonObject {
   part: 'speed';
   backend: BackendName;
   model: ModelSpec;
-}
-
-/** The device a training cell runs on: 'auto' is webgpu on a hardware adapter, else cpu. */
-async function trainDevice(backend: TrainParams['backend'], ctx: { backend(n: BackendName): Promise<Backend>; common: { backends: BackendName[] } }): Promise<Backend> {
-  if (backend !== 'auto') return ctx.backend(backend);
-  // On a software adapter (lavapipe) these small models train several times slower than on the
-  // cpu backend (per-dispatch cost dominates), and without an adapter there is only cpu.
-  if (!ctx.common.backends.includes('webgpu')) return ctx.backend('cpu');
-  const gpu = await ctx.backend('webgpu');
-  return (gpu as { isSoftware?: boolean }).isSoftware ? ctx.backend('cpu') : gpu;
 }
 
 /** The kan suite, as the registry holds it. */

@@ -11,13 +11,14 @@
 import { mulberry32 } from '@nonlinear/datasets';
 import * as T from '@nonlinear/tensor';
 import type { Backend, Tensor } from '@nonlinear/tensor';
-import { AdamW, DecoderLM, LRScheduler, clipGradNorm, cosineLr, sequenceCrossEntropy, type FeedForwardFactory } from '@nonlinear/nn';
+import { DecoderLM, clipGradNorm, sequenceCrossEntropy, type FeedForwardFactory } from '@nonlinear/nn';
 import { feedForward, type FeedForwardKind } from '@nonlinear/activations';
 import { moeAuxLoss, moeFeedForward, moeLayers, moeStats, setTemperature, temperatureSchedule, type BiasPlacement, type GateKind, type MoEStats } from '@nonlinear/moe';
 import { barErrors, bandStats, lineBand, type BandPoint } from '../figures.js';
 import { fmt, mean, median, std } from '../stats.js';
 import { defineSuite, type BackendName, type Figure, type JsonObject, type Table, type UnitRecord } from '../suite.js';
-import { batchOf, loadCorpus, type Corpus } from './activations-lm.js';
+import { trainDevice } from '../train-device.js';
+import { batchOf, lmTraining, loadCorpus, splitCorpus, type Corpus, type LmTrainingConfig } from './activations-lm.js';
 
 /** The models of the study: three gates and the dense baseline. */
 const MODELS = ['top2', 'temperature', 'activation', 'dense'] as const;
@@ -40,7 +41,7 @@ interface MoeParams extends JsonObject {
 }
 
 /** Configuration of one training run. */
-export interface MoeRunConfig {
+export interface MoeRunConfig extends LmTrainingConfig {
   model: ModelName;
   seed: number;
   dim: number;
@@ -51,17 +52,6 @@ export interface MoeRunConfig {
   /** Each expert's SwiGLU-equivalent hidden width h. */
   expertHidden: number;
   expert: FeedForwardKind;
-  seqLen: number;
-  batch: number;
-  steps: number;
-  lr: number;
-  minLr: number;
-  warmup: number;
-  weightDecay: number;
-  clip: number;
-  evalEvery: number;
-  evalBatches: number;
-  logEvery: number;
   tauMax: number;
   tauMin: number;
   /** Fraction of the steps over which tau falls from tauMax to tauMin. */
@@ -75,7 +65,6 @@ export interface MoeRunConfig {
   zLossWeight: number;
   /** 0: no capacity limit. */
   capacityFactor: number;
-  valFraction: number;
 }
 
 const GATE_OF: Record<Exclude<ModelName, 'dense'>, GateKind> = { top2: 'topk', temperature: 'temperature', activation: 'activation' };
@@ -108,33 +97,15 @@ function meanStats(stats: MoEStats[]): { loadCv: number; activeExperts: number; 
 
 /** Trains one model and returns its record: curves, routing statistics over training, throughput. */
 export async function runMoeLm(c: MoeRunConfig, corpus: Corpus, device: Backend, log: (m: string) => void): Promise<JsonObject> {
-  const split = Math.floor(corpus.bytes.length * (1 - c.valFraction));
-  const train = corpus.bytes.subarray(0, split);
-  const val = corpus.bytes.subarray(split);
-  if (train.length < c.seqLen + 2 || val.length < c.seqLen + 2) throw new Error(`corpus too small (${corpus.bytes.length} bytes) for sequences of ${c.seqLen}`);
+  const { train, val } = splitCorpus(corpus, c);
   T.manualSeed(c.seed);
   const model = new DecoderLM({
     vocabSize: 256, dim: c.dim, numLayers: c.layers, numHeads: c.heads, maxSeqLen: c.seqLen, norm: 'rmsnorm', bias: false, device, ffn: ffnOf(c, device),
   });
   const isMoe = c.model !== 'dense';
   const tau = temperatureSchedule({ kind: c.schedule, tauMax: c.tauMax, tauMin: c.tauMin, steps: Math.max(1, c.annealFraction * c.steps) });
-  const { decay, noDecay } = model.decayGroups();
-  const opt = new AdamW([{ params: decay, weightDecay: c.weightDecay }, { params: noDecay, weightDecay: 0 }], { lr: c.lr, betas: [0.9, 0.95] });
-  const sched = new LRScheduler(opt, cosineLr(c.lr, { totalSteps: c.steps, warmupSteps: c.warmup, minLr: c.minLr }));
-  // The validation batches are the same for every model and seed (as in the activations study).
-  const valNext = mulberry32(0x5eed);
-  const valBatches = Array.from({ length: c.evalBatches }, () => batchOf(val, c.batch, c.seqLen, valNext, device));
-  const evaluate = async (): Promise<number> => {
-    model.eval();
-    let sum = 0;
-    for (const b of valBatches) {
-      const l = T.noGrad(() => T.tidy(() => sequenceCrossEntropy(model.forward(b.narrow(1, 0, c.seqLen)), b.narrow(1, 1, c.seqLen).contiguous())));
-      sum += await l.item();
-      l.dispose();
-    }
-    model.train();
-    return sum / valBatches.length;
-  };
+  // The validation batches are the same as the activations study's.
+  const { opt, sched, valBatches, evaluate } = lmTraining(model, val, c, device);
   const trainCurve: [number, number][] = [];
   const valCurve: [number, number][] = [[0, await evaluate()]];
   const loadCvCurve: [number, number][] = [];
@@ -272,15 +243,7 @@ export const moeSuite = defineSuite({
   async run(unit, ctx) {
     const o = ctx.options;
     const p = unit.params as MoeParams;
-    let device: Backend;
-    if (p.backend === 'auto') {
-      // A software adapter (lavapipe) runs this small model slower than the cpu backend, and a
-      // machine without an adapter has only cpu.
-      device = ctx.common.backends.includes('webgpu') ? await ctx.backend('webgpu') : await ctx.backend('cpu');
-      if ((device as { isSoftware?: boolean }).isSoftware) device = await ctx.backend('cpu');
-    } else {
-      device = await ctx.backend(p.backend);
-    }
+    const device = await trainDevice(p.backend, ctx);
     if (o.dim % o.heads !== 0) throw new Error(`--dim ${o.dim} must be a multiple of --heads ${o.heads}`);
     if (o.k > o.experts) throw new Error(`--k ${o.k} is larger than --experts ${o.experts}`);
     if (o.tauMin > o.tauMax) throw new Error(`--tau-min ${o.tauMin} is larger than --tau-max ${o.tauMax}`);

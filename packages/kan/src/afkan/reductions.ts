@@ -1,7 +1,7 @@
 import * as T from '@nonlinear/tensor';
 import type { Tensor } from '@nonlinear/tensor';
 import { Module, kaimingUniform_, uniform_, type LayerOptions } from '@nonlinear/nn';
-import { recomputeGrads } from '../kernels/recompute.js';
+import { recomputeGrads } from '@nonlinear/activations';
 import { rowSoftmax } from '../kernels/softmax.js';
 
 /**

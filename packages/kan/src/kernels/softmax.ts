@@ -1,6 +1,6 @@
 import * as T from '@nonlinear/tensor';
 import type { Tensor } from '@nonlinear/tensor';
-import { recomputeGrads } from './recompute.js';
+import { recomputeGrads } from '@nonlinear/activations';
 
 const { call } = T.expr;
 

@@ -5,7 +5,7 @@ import type { EdgeFunctionSamples, KANLayer } from '../layer.js';
 import { chebyshevBasis, chebyshevBasisReference } from './basis/chebyshev.js';
 import { checkLayerInput } from '../checks.js';
 import { checkInt, checkKeys } from '../options.js';
-import { checkBool, checkEdgePoints, edgeSamples, edgeSum, overRows } from './common.js';
+import { checkBool, checkEdgePoints, edgeSamples, overRows, sharedBasisEdges } from './common.js';
 import { matmulFlops } from '../flops.js';
 
 /** Options of {@link ChebyKANLayer}. */
@@ -85,11 +85,7 @@ export class ChebyKANLayer extends Module implements KANLayer {
   /** phi_{o,i}(u) = sum_d C[i, o, d] T_d(tanh u) at the points [P]: [out, in, P]; the output is sum_i phi_{o,i}(x_i). */
   edgeFunctionsAt(points: Tensor): Tensor {
     checkEdgePoints(this.name, points, this.chebyCoeffs);
-    return T.tidy(() => {
-      const P = points.shape[0]!;
-      const basis = this.basis(points.reshape([P, 1])).expand([P, this.inFeatures, this.degree + 1]);
-      return edgeSum(basis, this.chebyCoeffs.permute(1, 0, 2));
-    });
+    return T.tidy(() => sharedBasisEdges(this.basis(points.reshape([-1, 1])), this.chebyCoeffs.permute(1, 0, 2)));
   }
 
   /** Samples the edge functions over `range` (default [-3, 3], where tanh covers 99.5% of (-1, 1)). */

@@ -27,6 +27,18 @@ export function checkRange(layer: string, option: string, v: unknown): [number, 
   return [v[0] as number, v[1] as number];
 }
 
+/**
+ * The evenly spaced centers of FastKAN and FasterKAN: [gridMin, gridMax, numGrids], checked
+ * (finite numbers with gridMin < gridMax, an integer numGrids >= 2).
+ */
+export function checkCenters(layer: string, gridMin: unknown, gridMax: unknown, numGrids: unknown): [number, number, number] {
+  const lo = checkNumber(layer, 'gridMin', gridMin);
+  const hi = checkNumber(layer, 'gridMax', gridMax);
+  const n = checkInt(layer, 'numGrids', numGrids, 2);
+  if (!(lo < hi)) throw new ValueError(`${layer}: gridMin must be < gridMax, got ${lo} and ${hi}`);
+  return [lo, hi, n];
+}
+
 /** Runs f on x flattened to rows [N, D] and gives the result back the leading dims: [..., out]. */
 export function overRows(x: Tensor, inFeatures: number, outFeatures: number, f: (rows: Tensor) => Tensor): Tensor {
   return T.tidy(() => {
@@ -57,6 +69,14 @@ export function checkEdgePoints(layer: string, u: unknown, like: Tensor): assert
  */
 export function edgeSum(basis: Tensor, coef: Tensor): Tensor {
   return T.tidy(() => T.matmul(basis.permute(1, 0, 2), coef.permute(1, 2, 0)).permute(2, 0, 1).contiguous());
+}
+
+/**
+ * edgeSum for a layer whose inputs all use the same n basis functions: the basis at the sample
+ * points [P, 1, n] is shared by the D inputs of the coefficients [O, D, n].
+ */
+export function sharedBasisEdges(basis: Tensor, coef: Tensor): Tensor {
+  return edgeSum(basis.expand([basis.shape[0]!, coef.shape[1]!, coef.shape[2]!]), coef);
 }
 
 /**

@@ -5,7 +5,7 @@ import type { EdgeFunctionSamples, KANLayer } from '../layer.js';
 import { gaussianRbfBasis, gaussianRbfBasisReference } from './basis/radial.js';
 import { checkLayerInput } from '../checks.js';
 import { checkInt, checkKeys } from '../options.js';
-import { checkBool, checkEdgePoints, checkNumber, edgeSamples, edgeSum, overRows, truncNormal_ } from './common.js';
+import { checkBool, checkEdgePoints, checkNumber, checkCenters, edgeSamples, overRows, sharedBasisEdges, truncNormal_ } from './common.js';
 import { SILU_FLOPS } from './flops.js';
 import { layerNormFlops, matmulFlops } from '../flops.js';
 
@@ -70,10 +70,7 @@ export class FastKANLayer extends Module implements KANLayer {
     checkKeys(L, options, OPTION_KEYS);
     this.inFeatures = checkInt(L, 'inFeatures', inFeatures, 1);
     this.outFeatures = checkInt(L, 'outFeatures', outFeatures, 1);
-    this.gridMin = checkNumber(L, 'gridMin', options.gridMin ?? -2);
-    this.gridMax = checkNumber(L, 'gridMax', options.gridMax ?? 2);
-    this.numGrids = checkInt(L, 'numGrids', options.numGrids ?? 8, 2);
-    if (!(this.gridMin < this.gridMax)) throw new T.ValueError(`${L}: gridMin must be < gridMax, got ${this.gridMin} and ${this.gridMax}`);
+    [this.gridMin, this.gridMax, this.numGrids] = checkCenters(L, options.gridMin ?? -2, options.gridMax ?? 2, options.numGrids ?? 8);
     this.denominator = checkNumber(L, 'denominator', options.denominator ?? (this.gridMax - this.gridMin) / (this.numGrids - 1), true);
     const useBase = checkBool(L, 'useBaseUpdate', options.useBaseUpdate ?? true);
     const useLN = checkBool(L, 'useLayerNorm', options.useLayerNorm ?? true);
@@ -128,11 +125,7 @@ export class FastKANLayer extends Module implements KANLayer {
    */
   edgeFunctionsAt(points: Tensor): Tensor {
     checkEdgePoints(this.name, points, this.splineLinear.weight);
-    return T.tidy(() => {
-      const P = points.shape[0]!;
-      const basis = this.basis(points.reshape([P, 1])).expand([P, this.inFeatures, this.numGrids]);
-      return edgeSum(basis, this.splineLinear.weight.reshape([this.outFeatures, this.inFeatures, this.numGrids]));
-    });
+    return T.tidy(() => sharedBasisEdges(this.basis(points.reshape([-1, 1])), this.splineLinear.weight.reshape([this.outFeatures, this.inFeatures, this.numGrids])));
   }
 
   /**

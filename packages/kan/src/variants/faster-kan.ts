@@ -5,7 +5,7 @@ import type { EdgeFunctionSamples, KANLayer } from '../layer.js';
 import { rswafBasis, rswafBasisReference } from './basis/radial.js';
 import { checkLayerInput } from '../checks.js';
 import { checkInt, checkKeys } from '../options.js';
-import { checkBool, checkEdgePoints, checkNumber, edgeSamples, edgeSum, overRows } from './common.js';
+import { checkBool, checkEdgePoints, checkNumber, checkCenters, edgeSamples, overRows, sharedBasisEdges } from './common.js';
 import { layerNormFlops, matmulFlops } from '../flops.js';
 
 /** Options of {@link FasterKANLayer} (faster-kan's `FasterKANLayer` arguments, camelCase). */
@@ -65,10 +65,7 @@ export class FasterKANLayer extends Module implements KANLayer {
     checkKeys(L, options, OPTION_KEYS);
     this.inFeatures = checkInt(L, 'inFeatures', inFeatures, 1);
     this.outFeatures = checkInt(L, 'outFeatures', outFeatures, 1);
-    this.gridMin = checkNumber(L, 'gridMin', options.gridMin ?? -1.2);
-    this.gridMax = checkNumber(L, 'gridMax', options.gridMax ?? 0.2);
-    this.numGrids = checkInt(L, 'numGrids', options.numGrids ?? 8, 2);
-    if (!(this.gridMin < this.gridMax)) throw new T.ValueError(`${L}: gridMin must be < gridMax, got ${this.gridMin} and ${this.gridMax}`);
+    [this.gridMin, this.gridMax, this.numGrids] = checkCenters(L, options.gridMin ?? -1.2, options.gridMax ?? 0.2, options.numGrids ?? 8);
     this.invDenominator = checkNumber(L, 'invDenominator', options.invDenominator ?? 1, true);
     this.fused = checkBool(L, 'fused', options.fused ?? true);
     const opts = { device: options.device, dtype: options.dtype ?? 'float32' };
@@ -110,11 +107,7 @@ export class FasterKANLayer extends Module implements KANLayer {
    */
   edgeFunctionsAt(points: Tensor): Tensor {
     checkEdgePoints(this.name, points, this.splineLinear.weight);
-    return T.tidy(() => {
-      const P = points.shape[0]!;
-      const basis = this.basis(points.reshape([P, 1])).expand([P, this.inFeatures, this.numGrids]);
-      return edgeSum(basis, this.splineLinear.weight.reshape([this.outFeatures, this.inFeatures, this.numGrids]));
-    });
+    return T.tidy(() => sharedBasisEdges(this.basis(points.reshape([-1, 1])), this.splineLinear.weight.reshape([this.outFeatures, this.inFeatures, this.numGrids])));
   }
 
   /** Samples the edge functions over `range` of the normalised input (default: the centers extended by 2/s each side). */

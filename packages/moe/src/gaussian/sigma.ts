@@ -1,5 +1,5 @@
 import * as T from '@nonlinear/tensor';
-import { ValueError, type Tensor } from '@nonlinear/tensor';
+import { ValueError, erfScalar as erf, type Tensor } from '@nonlinear/tensor';
 
 /**
  * The activation sigma of the activation gate as float64 scalar functions with their first two
@@ -25,30 +25,6 @@ const SQRT_HALF = Math.SQRT1_2;
 const INV_SQRT_2PI = 0.3989422804014327;
 const GELU_C = Math.sqrt(2 / Math.PI);
 const GELU_A = 0.044715;
-
-/**
- * erf in float64 (about 1e-15): Taylor series near 0, continued fraction for erfc beyond.
- * JavaScript has no Math.erf and the tensor package keeps its scalar one internal.
- */
-function erf(x: number): number {
-  const ax = Math.abs(x);
-  if (ax < 1.5) {
-    const x2 = x * x;
-    let term = x;
-    let sum = x;
-    for (let n = 1; n < 60; n++) {
-      term *= -x2 / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    return 1.1283791670955126 * sum;
-  }
-  if (ax > 6) return Math.sign(x);
-  let f = ax;
-  for (let n = 120; n >= 1; n--) f = ax + n / 2 / f;
-  return Math.sign(x) * (1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f);
-}
 
 function sigmoid(z: number): number {
   if (z >= 0) return 1 / (1 + Math.exp(-z));

@@ -1,3 +1,4 @@
+export type { RateLawFit } from './fit.js';
 export { fitPowerLaw, type PowerLawFit } from './power-law.js';
 export { fitInverseLog, type InverseLogFit } from './inverse-log.js';
 export { compareRateLaws, type RateLawComparison } from './compare.js';

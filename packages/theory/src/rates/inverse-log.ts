@@ -4,27 +4,16 @@
  */
 import { bootstrapDraws, checkRateFitOptions, percentileInterval, type RateFitOptions } from './bootstrap.js';
 import { fitStats } from './least-squares.js';
+import type { RateLawFit } from './fit.js';
 import { checkSamples, type RateSample } from './samples.js';
 
-/** A fit of y = c / ln x in natural-log space (one parameter). */
-export interface InverseLogFit {
+/**
+ * A fit of y = c / ln x in natural-log space (one parameter): `ci` is the interval of c, the
+ * residuals are ln y_i - (ln c - ln ln x_i), and residualSE divides by m - 1.
+ */
+export interface InverseLogFit extends RateLawFit {
   /** The constant c. */
   c: number;
-  /** Percentile bootstrap interval of c at `level` ([NaN, NaN] without bootstrap). */
-  ci: [number, number];
-  /**
-   * 1 - SS_res / SS_tot of ln y about its mean, on the same scale as the power law's r2 (it can
-   * be negative: the law has no free slope).
-   */
-  r2: number;
-  /** Residuals ln y_i - (ln c - ln ln x_i), one per x, in input order. */
-  residuals: number[];
-  /** Residual standard error in ln y, sqrt(SS_res / (m - 1)). */
-  residualSE: number;
-  /** Number of x values fitted. */
-  points: number;
-  /** Bootstrap resamples that entered the interval. */
-  bootstrap: number;
 }
 
 const lnC = (x: readonly number[], y: readonly number[]): number => {

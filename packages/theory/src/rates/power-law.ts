@@ -5,26 +5,19 @@
  */
 import { bootstrapDraws, checkRateFitOptions, percentileInterval, type RateFitOptions } from './bootstrap.js';
 import { fitLine } from './least-squares.js';
+import type { RateLawFit } from './fit.js';
 import { checkSamples, type RateSample } from './samples.js';
 
-/** A power law y = exp(intercept) * x^exponent fitted in natural-log space. */
-export interface PowerLawFit {
+/**
+ * A power law y = exp(intercept) * x^exponent fitted in natural-log space: `ci` is the interval of
+ * the exponent, the residuals are ln y_i - (intercept + exponent ln x_i), and residualSE divides
+ * by m - 2 (NaN with two points).
+ */
+export interface PowerLawFit extends RateLawFit {
   /** The slope of ln y on ln x (negative for a decaying error). */
   exponent: number;
   /** ln of the prefactor C. */
   intercept: number;
-  /** Percentile bootstrap interval of the exponent at `level` ([NaN, NaN] without bootstrap). */
-  ci: [number, number];
-  /** Coefficient of determination of the line in (ln x, ln y). */
-  r2: number;
-  /** Residuals ln y_i - (intercept + exponent ln x_i), one per x, in input order. */
-  residuals: number[];
-  /** Residual standard error in ln y, sqrt(SS_res / (m - 2)); NaN with two points. */
-  residualSE: number;
-  /** Number of x values fitted. */
-  points: number;
-  /** Bootstrap resamples that entered the interval (case resamples with a single distinct x are redrawn). */
-  bootstrap: number;
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as T from '@nonlinear/tensor';
 import type { Tensor } from '@nonlinear/tensor';
-import { recomputeGrads } from '../../kernels/recompute.js';
+import { recomputeGrads } from '@nonlinear/activations';
 
 type Expr = T.expr.Expr;
 const { call } = T.expr;

@@ -1,6 +1,6 @@
 import * as T from '@nonlinear/tensor';
 import { ShapeError, type Tensor } from '@nonlinear/tensor';
-import { recomputeGrads } from '../../kernels/recompute.js';
+import { recomputeGrads } from '@nonlinear/activations';
 
 const { call } = T.expr;
 

@@ -5,7 +5,11 @@
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 
-/** erf(x) to about 1e-15: a Taylor series near 0, a continued fraction for erfc further out. */
+/**
+ * erf(x) to about 1e-15: a Taylor series near 0, a continued fraction for erfc further out.
+ * JavaScript has no Math.erf; the package exports this one as `erfScalar` (the tensor op is `erf`)
+ * for float64 scalar code that must agree with the cpu backend.
+ */
 export function erf(x: number): number {
   if (Number.isNaN(x)) return x;
   const ax = Math.abs(x);
