@@ -65,12 +65,3 @@ export function recomputeGrads(f: () => Tensor, inputs: readonly Tensor[], g: Te
     return inputs.map((_, i) => (wanted.includes(i) ? gs[wanted.indexOf(i)] ?? null : null));
   });
 }
-
-/**
- * How many tensors one kernel may bind on `backend` (the backend's limit; unbounded on cpu).
- * Every coefficient of a fused PolyCom kernel is a 0-d view bound on its own, so a fused kernel
- * of high order that would exceed this runs as the composition instead.
- */
-export function maxKernelTensors(backend: T.Backend): number {
-  return backend.maxKernelTensors ?? Infinity;
-}

@@ -1,7 +1,7 @@
 import * as T from '@nonlinear/tensor';
 import { ShapeError, ValueError, type Tensor } from '@nonlinear/tensor';
 import { checkCoefficients, coefficientScalars, coefficientViews, fromStoredLayout, initCoefficients } from './coefficients.js';
-import { coefficientGrads, columnIndex, maxKernelTensors, packColumns, powers, recomputeGrads } from './kernel-util.js';
+import { coefficientGrads, columnIndex, packColumns, powers, recomputeGrads } from './kernel-util.js';
 import { ActivationModule, checkActivationInput } from './module.js';
 import type { PolyReLUOptions } from './polyrelu.js';
 
@@ -35,7 +35,7 @@ export function polyNorm(x: Tensor, weight: Tensor, bias: Tensor, eps = POLYNORM
   const r = checkCoefficients('polyNorm', x, weight, bias);
   checkInput('polyNorm', x, eps);
   // One output, x, and the r + 1 coefficients; beyond the device's binding limit, the composition.
-  if (r + 3 > maxKernelTensors(x.backend)) return polyNormReference(x, weight, bias, eps);
+  if (r + 3 > x.backend.maxKernelTensors) return polyNormReference(x, weight, bias, eps);
   const xd = x.detach();
   const views = coefficientViews(weight, bias);
   const [y] = T.rowProgram('polyNorm', [xd, eps, ...views], 'float', (row, v, e, ...c) => {
@@ -61,7 +61,7 @@ function polyNormBackward(g: Tensor, x: Tensor, weight: Tensor, bias: Tensor, ep
   const width = x.shape[x.ndim - 1]!;
   // dx and the packed partials out; x, g, the r weights and the column index in. Otherwise a
   // differentiable recomputation: for createGraph, rows shorter than r + 1, high orders.
-  if (T.isGradEnabled() || width < r + 1 || x.size === 0 || r + 5 > maxKernelTensors(x.backend)) {
+  if (T.isGradEnabled() || width < r + 1 || x.size === 0 || r + 5 > x.backend.maxKernelTensors) {
     return recomputeGrads(() => polyNormReference(x, weight, bias, eps), [x, weight, bias], g);
   }
   return T.tidy(() => {

@@ -1,7 +1,7 @@
 import * as T from '@nonlinear/tensor';
 import type { Tensor } from '@nonlinear/tensor';
 import { checkCoefficients, coefficientScalars, coefficientViews, fromStoredLayout, initCoefficients, type CoefficientOptions } from './coefficients.js';
-import { coefficientGrads, columnIndex, maxKernelTensors, packColumns, powers, recomputeGrads } from './kernel-util.js';
+import { coefficientGrads, columnIndex, packColumns, powers, recomputeGrads } from './kernel-util.js';
 import { ActivationModule, checkActivationInput } from './module.js';
 
 const { call, litLike } = T.expr;
@@ -20,7 +20,7 @@ const { call, litLike } = T.expr;
 export function polyRelu(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
   const r = checkCoefficients('polyRelu', x, weight, bias);
   // One output, x, and the r + 1 coefficients; beyond the device's binding limit, the composition.
-  if (r + 3 > maxKernelTensors(x.backend)) return polyReluReference(x, weight, bias);
+  if (r + 3 > x.backend.maxKernelTensors) return polyReluReference(x, weight, bias);
   const xd = x.detach();
   const views = coefficientViews(weight, bias);
   const y = T.map('polyRelu', [xd, ...views], 'float', (v, ...c) => {
@@ -41,7 +41,7 @@ function polyReluBackward(g: Tensor, x: Tensor, weight: Tensor, bias: Tensor): (
   const r = weight.shape[0]!;
   const width = x.ndim === 0 ? 1 : x.shape[x.ndim - 1]!;
   // dx and the packed partials out; x, g, the r weights and the column index in.
-  if (T.isGradEnabled() || width < r + 1 || x.size === 0 || r + 5 > maxKernelTensors(x.backend)) {
+  if (T.isGradEnabled() || width < r + 1 || x.size === 0 || r + 5 > x.backend.maxKernelTensors) {
     // Differentiable recomputation: for createGraph, for rows too short to pack r + 1 partials
     // and for orders beyond the device's binding limit.
     return recomputeGrads(() => polyReluReference(x, weight, bias), [x, weight, bias], g);

@@ -22,10 +22,10 @@ export interface Backend<B = unknown> {
   readonly description: string;
   /**
    * How many tensors (inputs and outputs together) one kernel may bind: the device's
-   * maxStorageBuffersPerShaderStage on webgpu; absent where unbounded (cpu). Fused kernels with
-   * many operands check it and run as a composition of smaller kernels beyond it.
+   * maxStorageBuffersPerShaderStage on webgpu; Infinity on cpu. Fused kernels with many operands
+   * check it and run as a composition of smaller kernels beyond it.
    */
-  readonly maxKernelTensors?: number;
+  readonly maxKernelTensors: number;
   /** Whether tensors of `dtype` can live here (webgpu has no float64). */
   supportsDType(dtype: DType): boolean;
   /** A buffer for `size` elements of `dtype`; contents undefined. */

@@ -5,14 +5,6 @@ import { recomputeGrads } from '@nonlinear/activations';
 type Expr = T.expr.Expr;
 const { call } = T.expr;
 
-/**
- * How many tensors one kernel may bind on `backend` (the backend's limit; unbounded on cpu). A
- * basis whose fused kernel would bind more runs as its composition instead.
- */
-export function maxKernelTensors(backend: T.Backend): number {
-  return backend.maxKernelTensors ?? Infinity;
-}
-
 /** Constant operands of a basis kernel: tensors (no gradient) and JS numbers (runtime scalars). */
 export type BasisOperand = Tensor | number;
 
@@ -62,7 +54,7 @@ const tensorsOf = (ops: readonly BasisOperand[]): Tensor[] => ops.filter((o): o 
  * backward pass (extendGrid) does not break it.
  */
 export function runBasis(x: Tensor, k: BasisKernel): Tensor {
-  const max = maxKernelTensors(x.backend);
+  const max = x.backend.maxKernelTensors;
   const keep = k.keep ?? [];
   // Forward: x, the tensor operands and the output; each backward term adds g.
   if (tensorsOf(k.operands).length + 2 > max) return k.reference(x, ...keep);

@@ -25,6 +25,8 @@ const MAX_ELEMENTS = 2 ** 31 - 1;
  * Slow, simple and exact enough to check the webgpu backend and gradients against.
  */
 export class CpuBackend implements Backend<CpuBuffer> {
+  /** {@inheritDoc Backend.maxKernelTensors} */
+  readonly maxKernelTensors = Infinity;
   /** {@inheritDoc Backend.name} */
   readonly name = 'cpu' as const;
   readonly description = 'cpu (JavaScript reference kernels)';
