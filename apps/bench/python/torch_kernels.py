@@ -1,15 +1,19 @@
-"""PyTorch (CPU) peer of the kernels suite: times the suite's workloads with torch.
+"""PyTorch peer of the kernels suite: times the suite's workloads with torch, on the CPU or on
+a CUDA GPU.
 
-Started by apps/bench/src/peers/torch.ts as `python3 -u torch_kernels.py`. Protocol, one JSON
-object per line:
+Started by apps/bench/src/peers/torch.ts as `python3 -u torch_kernels.py [cpu|cuda]` (default
+cpu). Protocol, one JSON object per line:
 
-- first line out: {"ok": true, "torch": ..., "python": ..., "threads": ...} or
-  {"ok": false, "error": ...} when torch cannot be imported (the script then exits);
+- first line out: {"ok": true, "torch": ..., "python": ..., "threads": ..., "device": ...} or
+  {"ok": false, "error": ...} when torch cannot be imported or has no CUDA device for `cuda`
+  (the script then exits);
 - then, for each line in ({"kind", "shape", "chain", "seed", "reps", "warmup"}), one line out:
   {"ok": true, "timesMs": [...], "baselineTimesMs": [...]?} or {"ok": false, "error": ...}.
 
-The process ends when its stdin closes. Timing: torch's CPU ops are synchronous, so each call
-is timed from the op to its return with time.perf_counter, after `warmup` untimed calls.
+The process ends when its stdin closes. Timing, with time.perf_counter after `warmup` untimed
+calls: torch's CPU ops are synchronous, so a CPU call is timed from the op to its return; CUDA
+ops are queued, so a CUDA call is timed to the end of reading one element of its result back to
+the host, as the suite times our webgpu backend and tfjs-webgpu.
 """
 
 import json
@@ -34,16 +38,30 @@ except Exception as e:  # noqa: BLE001 - any failure means the peer is absent
     reply({"ok": False, "error": f"{type(e).__name__}: {e}"})
     sys.exit(0)
 
+DEVICE = sys.argv[1] if len(sys.argv) > 1 else "cpu"
+if DEVICE not in ("cpu", "cuda"):
+    reply({"ok": False, "error": f"unknown device {DEVICE!r} (expected cpu or cuda)"})
+    sys.exit(0)
+if DEVICE == "cuda" and not torch.cuda.is_available():
+    reply({"ok": False, "error": f"torch {torch.__version__} sees no CUDA device"})
+    sys.exit(0)
+
 torch.set_num_threads(os.cpu_count() or 1)
+
+
+def finish(result):
+    """Waits for a CUDA result the way the suite waits for ours: one element read back."""
+    if DEVICE == "cuda":
+        result.reshape(-1)[0].item()
 
 
 def timed(fn, reps, warmup):
     for _ in range(warmup):
-        fn()
+        finish(fn())
     times = []
     for _ in range(reps):
         t0 = time.perf_counter()
-        fn()
+        finish(fn())
         times.append((time.perf_counter() - t0) * 1e3)
     return times
 
@@ -54,7 +72,7 @@ def measure(req):
     reps = int(req["reps"])
     warmup = int(req["warmup"])
     torch.manual_seed(int(req.get("seed", 0)))
-    randn = lambda *s: torch.randn(*s, dtype=torch.float32)  # noqa: E731
+    randn = lambda *s: torch.randn(*s, dtype=torch.float32).to(DEVICE)  # noqa: E731
     with torch.inference_mode():
         if kind == "matmul":
             m, k, n = shape
@@ -116,6 +134,7 @@ reply(
         "executable": sys.executable,
         "threads": torch.get_num_threads(),
         "blas": blas_info(),
+        "device": torch.cuda.get_device_name(0) if DEVICE == "cuda" else "cpu",
     }
 )
 for line in sys.stdin:

@@ -25,7 +25,7 @@ describe('help and list', () => {
     expect(r.stdout).toContain('--matmul-sizes <int[]>');
     expect(r.stdout).toContain('default 256,512,1024,2048, quick 256,512,1024');
     expect(r.stdout).toContain('comma-separated subset of matmul, matvec, splitk, elementwise, overhead, softmax, layernorm, fusion');
-    expect(r.stdout).toContain('comma-separated subset of tfjs-webgpu, tfjs-wasm, tfjs-cpu, ort-cpu, torch-cpu, none');
+    expect(r.stdout).toContain('comma-separated subset of tfjs-webgpu, torch-cuda, tfjs-wasm, tfjs-cpu, ort-cpu, torch-cpu, none');
     expect(r.stdout).toContain('--shard <K/N|auto/N>');
   });
 

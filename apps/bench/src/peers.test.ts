@@ -36,9 +36,10 @@ describe('peer loader', () => {
     expect(reason['tfjs-cpu']).toMatch(/^import @tensorflow\/tfjs-core failed/);
     expect(reason['ort-cpu']).toMatch(/^import onnxruntime-node failed: Cannot find package 'onnxruntime-node'/);
     expect(reason['torch-cpu']).toMatch(/^no python3 with torch: \/nonexistent\/bin\/python3: .*ENOENT/);
+    expect(reason['torch-cuda']).toMatch(/^no python3 with torch on CUDA: \/nonexistent\/bin\/python3: .*ENOENT/);
     // Loaded once per process: asking again answers from the cache without importing again.
     const before = imported.length;
-    expect(await loader.load('tfjs-cpu', noWebgpu)).toEqual(got[2]);
+    expect(await loader.load('tfjs-cpu', noWebgpu)).toEqual(got[PEERS.indexOf('tfjs-cpu')]);
     expect(imported.length).toBe(before);
   });
 
@@ -57,7 +58,7 @@ describe('peer loader', () => {
     const common = { mode: 'quick' as const, backends: ['cpu' as const], seeds: 1 };
     const units = suite.units(options, common);
     // No webgpu backend in the run: no tfjs-webgpu units; ONNX Runtime gets no chains.
-    expect(units.some((u) => u.id.startsWith('tfjs-webgpu/'))).toBe(false);
+    expect(units.some((u) => u.id.startsWith('tfjs-webgpu/') || u.id.startsWith('torch-cuda/'))).toBe(false);
     expect(units.some((u) => u.id.startsWith('ort-cpu/overhead'))).toBe(false);
     expect(units.filter((u) => u.id.includes('chain8-fused')).map((u) => u.id)).toEqual(['cpu/chain8-fused-1048576/seed-0']);
     const logs: string[] = [];
@@ -128,6 +129,20 @@ describe('peers, for real (devDependencies of the bench)', () => {
         for (let k = 0; k < 3; k++) acc += a[i * 3 + k]! * b[k * 4 + j]!;
         expect(y.data[i * 4 + j]).toBeCloseTo(acc, 5);
       }
+    }
+  });
+
+  test('torch-cuda times on a CUDA device where torch sees one, and is absent with the reason otherwise', async () => {
+    const s = await createPeerLoader().load('torch-cuda', noWebgpu);
+    if (s.ok) {
+      expect(s.peer.name).toBe('torch-cuda');
+      expect(s.peer.detail).toMatch(/CUDA device /);
+      const t = await s.peer.measure({ kind: 'overhead', shape: [16], chain: 4, seed: 0 }, 2, 1);
+      expect(t.timesMs).toHaveLength(2);
+      expect(t.baselineTimesMs).toHaveLength(2);
+    } else {
+      // Without torch at all, or with a torch that has no CUDA device (a CPU build, or no GPU).
+      expect(s.reason).toMatch(/^no python3 with torch on CUDA: .*(ENOENT|No module named 'torch'|sees no CUDA device)/);
     }
   });
 

@@ -80,7 +80,11 @@ export function createPeerLoader(deps: PeerLoaderDeps = {}): PeerLoader {
         case 'ort-cpu':
           return { ok: true, peer: await loadOrt({ importer, version }) };
         case 'torch-cpu':
-          return { ok: true, peer: await loadTorch({ candidates: deps.python ?? pythonCandidates(), ...(deps.torchScript ? { script: deps.torchScript } : {}) }) };
+        case 'torch-cuda':
+          return {
+            ok: true,
+            peer: await loadTorch({ candidates: deps.python ?? pythonCandidates(), device: name === 'torch-cpu' ? 'cpu' : 'cuda', ...(deps.torchScript ? { script: deps.torchScript } : {}) }),
+          };
       }
     } catch (e) {
       return { ok: false, name, reason: errorText(e) };

@@ -1,8 +1,10 @@
 /**
- * PyTorch on the CPU as a peer, where a `python3` with torch is installed (detected, never
- * required): one long-lived Python process (python/torch_kernels.py) per bench process, sent
- * one JSON line per workload, answering with the timings. torch uses as many threads as the
- * machine has cores (torch.set_num_threads(os.cpu_count())).
+ * PyTorch as a peer, on the CPU (`torch-cpu`) where a `python3` with torch is installed, and on
+ * a CUDA GPU (`torch-cuda`) where that torch sees one (detected, never required): one long-lived
+ * Python process (python/torch_kernels.py) per peer and bench process, sent one JSON line per
+ * workload, answering with the timings. On the CPU torch uses as many threads as the machine has
+ * cores (torch.set_num_threads(os.cpu_count())); on CUDA it is the machine's own limit beside our
+ * WebGPU kernels on the same GPU.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -27,6 +29,7 @@ interface Hello {
   executable?: string;
   threads?: number;
   blas?: string | null;
+  device?: string;
 }
 
 /** One Python process speaking the line protocol of torch_kernels.py. */
@@ -86,8 +89,11 @@ class PythonServer {
   }
 }
 
-async function start(python: string, script: string): Promise<{ server: PythonServer; hello: Hello }> {
-  const child = spawn(python, ['-u', script], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+/** Where the torch peer computes. */
+export type TorchDevice = 'cpu' | 'cuda';
+
+async function start(python: string, script: string, device: TorchDevice): Promise<{ server: PythonServer; hello: Hello }> {
+  const child = spawn(python, ['-u', script, device], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
   const server = new PythonServer(child);
   const hello = (await server.next()) as unknown as Hello;
   if (!hello.ok) {
@@ -97,23 +103,27 @@ async function start(python: string, script: string): Promise<{ server: PythonSe
   return { server, hello };
 }
 
-export async function loadTorch(deps: { candidates: string[]; script?: string }): Promise<Peer> {
+export async function loadTorch(deps: { candidates: string[]; script?: string; device?: TorchDevice }): Promise<Peer> {
   const script = deps.script ?? TORCH_SCRIPT;
+  const device = deps.device ?? 'cpu';
   if (!existsSync(script)) throw new Error(`the timing script ${script} is missing`);
   const tried: string[] = [];
   for (const python of deps.candidates) {
     let got: { server: PythonServer; hello: Hello };
     try {
-      got = await start(python, script);
+      got = await start(python, script, device);
     } catch (e) {
       tried.push(`${python}: ${errorText(e)}`);
       continue;
     }
     const { server, hello } = got;
     return {
-      name: 'torch-cpu',
+      name: `torch-${device}`,
       version: `torch ${hello.torch}`,
-      detail: `Python ${hello.python} (${hello.executable}), ${hello.threads} thread(s), BLAS ${hello.blas ?? '?'} (torch's BLAS_INFO), eager ops under inference_mode, timed in Python with perf_counter`,
+      detail:
+        device === 'cuda'
+          ? `Python ${hello.python} (${hello.executable}), CUDA device ${hello.device ?? '?'}, eager ops under inference_mode, each call timed in Python with perf_counter to the end of reading one element back`
+          : `Python ${hello.python} (${hello.executable}), ${hello.threads} thread(s), BLAS ${hello.blas ?? '?'} (torch's BLAS_INFO), eager ops under inference_mode, timed in Python with perf_counter`,
       measure: async (w: Workload, reps: number, warmup: number): Promise<Timings> => {
         const r = await server.request({ kind: w.kind, shape: w.shape, chain: w.chain ?? null, seed: w.seed, reps, warmup });
         if (!r.ok) throw new Error(String(r.error));
@@ -121,5 +131,5 @@ export async function loadTorch(deps: { candidates: string[]; script?: string })
       },
     };
   }
-  throw new Error(`no python3 with torch: ${tried.join('; ')}`);
+  throw new Error(`no python3 with torch${device === 'cuda' ? ' on CUDA' : ''}: ${tried.join('; ')}`);
 }

@@ -28,12 +28,13 @@ export interface Timings {
 }
 
 /** The peers the suite knows, in the order of their columns. */
-export const PEERS = ['tfjs-webgpu', 'tfjs-wasm', 'tfjs-cpu', 'ort-cpu', 'torch-cpu'] as const;
+export const PEERS = ['tfjs-webgpu', 'torch-cuda', 'tfjs-wasm', 'tfjs-cpu', 'ort-cpu', 'torch-cpu'] as const;
 export type PeerName = (typeof PEERS)[number];
 
 /** Where a peer computes: `gpu` peers are compared with our webgpu backend only. */
 export const PEER_DEVICE: Record<PeerName, 'gpu' | 'cpu'> = {
   'tfjs-webgpu': 'gpu',
+  'torch-cuda': 'gpu',
   'tfjs-wasm': 'cpu',
   'tfjs-cpu': 'cpu',
   'ort-cpu': 'cpu',
@@ -49,6 +50,7 @@ const ALL_BUT_FUSED: readonly Kind[] = ['matmul', 'unary', 'binary', 'overhead',
  */
 export const PEER_KINDS: Record<PeerName, readonly Kind[]> = {
   'tfjs-webgpu': ALL_BUT_FUSED,
+  'torch-cuda': ALL_BUT_FUSED,
   'tfjs-wasm': ALL_BUT_FUSED,
   'tfjs-cpu': ALL_BUT_FUSED,
   'ort-cpu': ['matmul', 'unary', 'binary', 'softmax', 'layernorm'],

@@ -293,7 +293,8 @@ export function makeKernelsSuite(loader: PeerLoader = createPeerLoader()) {
       const runs = (backend: string, w: (typeof workloads)[number]): boolean => {
         if (isPeer(backend)) {
           if (!PEER_KINDS[backend].includes(w.kind)) return false;
-          if (backend === 'tfjs-webgpu' && !common.backends.includes('webgpu')) return false;
+          // GPU peers are compared with our webgpu backend only (and tfjs-webgpu needs its Dawn instance).
+          if (PEER_DEVICE[backend] === 'gpu' && !common.backends.includes('webgpu')) return false;
         }
         if (w.kind === 'matmul' && PURE_JS.has(backend)) return 2 * w.shape[0]! * w.shape[1]! * w.shape[2]! <= slowLimit;
         return true;
@@ -604,8 +605,9 @@ export function summarizeKernels(records: readonly UnitRecord[], reps: number, w
     '- **tfjs-cpu**: TensorFlow.js\'s pure-JavaScript cpu backend (not tfjs-node).',
     '- **ort-cpu**: onnxruntime-node, CPU execution provider, a one-node ONNX model per workload built in memory; session creation is not timed.',
     '- **torch-cpu**: PyTorch on the CPU in a Python subprocess (a `python3` with torch, found when present; absent otherwise), `torch.set_num_threads(os.cpu_count())`, timed in Python.',
+    '- **torch-cuda**: the same PyTorch script with its tensors on the first CUDA device (absent where torch sees none): the machine\'s own limit on the same GPU; each call is timed to the end of reading one element back, as ours.',
     '',
-    'Timing: each timed call of ours and of tfjs ends when one element of its result has been read back (this waits for the queued GPU work), so the times include one small readback; ONNX Runtime and torch return results in host memory. ' +
+    'Timing: each timed call of ours and of tfjs ends when one element of its result has been read back (this waits for the queued GPU work), so the times include one small readback (torch-cuda too); ONNX Runtime and torch-cpu return results in host memory. ' +
       'Ratios are ours ÷ peer as speed (higher = we are faster). Benchmarks report, they do not judge: no number here passes or fails. ' +
       'On a machine without a GPU the webgpu adapter is Mesa lavapipe (Vulkan on the CPU), so every backend and peer shares the same CPU cores; on a shared machine the numbers are noisy.',
   ].join('\n');
