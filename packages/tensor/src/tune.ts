@@ -14,6 +14,8 @@ export interface AutotuneResult {
   shape: [number, number, number];
   /** Key of the fastest configuration, now used for this class; for splitK, `on` or `off`. */
   best: string;
+  /** What the class gets without tuning (the adapter's default), to set beside `best`; for splitK, `on`. */
+  untuned: string;
   /** Median milliseconds of every candidate, fastest first. */
   candidates: {
     /** Key of one of {@link MATMUL_CANDIDATES}, e.g. `4x4/16x16/A4B4` (tile, workgroup, vec4 flags) or `dot4/L1`; `/splitK` when split along K. */
@@ -38,7 +40,7 @@ function classCandidates(cls: ShapeClass): readonly MatmulConfig[] {
  * Times every matmul candidate on a representative problem of each shape class, keeps the
  * fastest for this adapter, and (in Node) stores the choice in the autotune cache so later
  * processes start tuned. For `splitK` it times the configuration the shape would get, unsplit
- * and split along K, and keeps `on` or `off`. Run it once per machine, e.g. from `pnpm bench kernels`.
+ * and split along K, and keeps `on` or `off`. Run it once per machine, e.g. with `pnpm bench kernels --ops autotune,matmul`.
  */
 export async function autotuneMatmul(
   backend: WebGPUBackend,
@@ -77,7 +79,8 @@ export async function autotuneMatmul(
       dispose([a, b]);
       candidates.sort((x, y) => x.ms - y.ms);
       const best = cls === 'splitK' ? (candidates[0]!.config.endsWith('/splitK') ? 'on' : 'off') : candidates[0]!.config;
-      results.push({ shapeClass: cls, shape: [M, N, K], best, candidates });
+      const untuned = cls === 'splitK' ? 'on' : configKey(chooseMatmulConfig(M, N, K, 1, {}, backend.isSoftware));
+      results.push({ shapeClass: cls, shape: [M, N, K], best, untuned, candidates });
     }
   } finally {
     backend.matmulConfig = saved.config;

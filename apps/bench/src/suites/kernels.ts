@@ -9,16 +9,23 @@
  * ratios ours ÷ peer (higher = we are faster); a Targets table. A peer that fails to load is
  * recorded as absent with the reason, and the run goes on.
  */
-import { add, defaultMatmulConfig, fuse, manualSeed, matmul, mean, neg, randn, softmax, sqrt, sub, variance, WebGPUBackend, type Backend, type Tensor } from '@nonlinear/tensor';
+import { add, autotuneMatmul, defaultMatmulConfig, fuse, manualSeed, matmul, mean, neg, randn, softmax, sqrt, sub, variance, WebGPUBackend, type Backend, type Tensor } from '@nonlinear/tensor';
 import { cpus, loadavg } from 'node:os';
 import { barErrors, logLogScatter } from '../figures.js';
 import { timeIt } from '../measure.js';
 import { createPeerLoader, type PeerLoader } from '../peers/loader.js';
 import { errorText, LAYERNORM_EPS, PEER_DEVICE, PEER_KINDS, PEERS, PURE_JS, type Kind, type PeerName, type Timings, type Workload } from '../peers/types.js';
 import { fmt, median, quantile } from '../stats.js';
+import type { AutotuneResult } from '@nonlinear/tensor';
 import { defineSuite, type BackendName, type JsonObject, type Table, type Unit, type UnitRecord } from '../suite.js';
 
-const OPS = ['matmul', 'matvec', 'splitk', 'elementwise', 'overhead', 'softmax', 'layernorm', 'fusion'] as const;
+const OPS = ['autotune', 'matmul', 'matvec', 'splitk', 'elementwise', 'overhead', 'softmax', 'layernorm', 'fusion'] as const;
+
+/** Tuning writes the adapter's cache for later processes too, so it runs only when asked for. */
+const DEFAULT_OPS = OPS.filter((op) => op !== 'autotune');
+
+/** The id of the unit that runs the matmul autotuner (first, so every matmul after it is tuned). */
+const AUTOTUNE_UNIT = 'webgpu/autotune';
 
 /**
  * Our webgpu backend forced to the one tile configuration every matmul ran with before the
@@ -56,7 +63,7 @@ interface WorkloadSpec {
 interface Params extends JsonObject {
   /** One of ours (webgpu, cpu) or a peer (tfjs-webgpu, ...). */
   backend: string;
-  kind: Kind;
+  kind: Kind | 'autotune';
   workload: string;
   shape: number[];
   seed: number;
@@ -207,7 +214,13 @@ export function makeKernelsSuite(loader: PeerLoader = createPeerLoader()) {
     name: 'kernels',
     description: 'matmul GFLOP/s, elementwise GB/s, per-op overhead, softmax and layer-norm rows/s, fused vs unfused chains; ours per backend and TensorFlow.js, ONNX Runtime, PyTorch side by side',
     options: {
-      ops: { type: 'enum[]', values: OPS, default: [...OPS], description: 'which measurements to run' },
+      ops: {
+        type: 'enum[]',
+        values: OPS,
+        default: DEFAULT_OPS,
+        description:
+          "which measurements to run; autotune (not by default) first times the matmul candidates of each shape class on the webgpu adapter, keeps the fastest for this run's matmuls and stores them in the adapter's autotune cache",
+      },
       matmulSizes: { type: 'int[]', min: 1, max: 16384, default: [256, 512, 1024, 2048], quick: [256, 512, 1024], description: 'square matmul sizes n (n x n @ n x n)' },
       matvec: {
         type: 'int',
@@ -300,6 +313,9 @@ export function makeKernelsSuite(loader: PeerLoader = createPeerLoader()) {
         return true;
       };
       const units: Unit[] = [];
+      if (o.ops.includes('autotune') && common.backends.includes('webgpu')) {
+        units.push({ id: AUTOTUNE_UNIT, params: { backend: 'webgpu', kind: 'autotune', workload: 'autotune', shape: [], seed: 0 } satisfies Params });
+      }
       for (let seed = 0; seed < common.seeds; seed++) {
         for (const w of workloads) {
           const old = w.oldTile && common.backends.includes('webgpu') ? [OLD_TILE] : [];
@@ -316,9 +332,15 @@ export function makeKernelsSuite(loader: PeerLoader = createPeerLoader()) {
     async run(unit, ctx) {
       const o = ctx.options;
       const p = unit.params as Params & { chain?: number };
-      const w: Workload = { kind: p.kind, shape: p.shape, seed: p.seed, ...(p.chain ? { chain: p.chain } : {}) };
       // The machine's load when the unit started: on a shared machine, context for noisy numbers.
       const load = { loadavg1: Math.round(loadavg()[0]! * 100) / 100, cores: cpus().length };
+      if (p.kind === 'autotune') {
+        const device = await ctx.backend('webgpu');
+        if (!(device instanceof WebGPUBackend)) throw new Error('autotune: the webgpu backend is not a WebGPUBackend');
+        const results = await autotuneMatmul(device, { reps: o.reps });
+        return { backend: 'webgpu', workload: 'autotune', kind: 'autotune', adapter: device.description, reps: o.reps, autotune: results as unknown as JsonObject[], ...load };
+      }
+      const w: Workload = { kind: p.kind, shape: p.shape, seed: p.seed, ...(p.chain ? { chain: p.chain } : {}) };
       const base: JsonObject = { backend: p.backend, workload: p.workload, kind: p.kind, shape: p.shape, metric: METRIC[p.kind], reps: o.reps, warmup: o.warmup, ...load };
       if (p.backend === OLD_TILE) {
         const device = await ctx.backend('webgpu');
@@ -357,6 +379,7 @@ export function makeKernelsSuite(loader: PeerLoader = createPeerLoader()) {
     },
 
     brief(r) {
+      if (r.kind === 'autotune') return `tuned: ${(r.autotune as unknown as AutotuneResult[]).map((t) => `${t.shapeClass} ${t.best}`).join(', ')}`;
       if (r.status === 'absent' || r.status === 'failed') return `${r.status as string}: ${String(r.reason).slice(0, 100)}`;
       return `${fmt(r.value as number)} ${r.metric as string} (median ${fmt(r.medianMs as number)} ms)`;
     },
@@ -395,9 +418,14 @@ export function summarizeKernels(records: readonly UnitRecord[], reps: number, w
   let adapter: string | null = null;
   const loads: number[] = [];
   let cores: number | null = null;
+  const tuned: AutotuneResult[] = [];
   for (const r of records) {
     const d = r.data;
     if (typeof d.loadavg1 === 'number') loads.push(d.loadavg1);
+    if (d.kind === 'autotune') {
+      tuned.push(...(d.autotune as unknown as AutotuneResult[]));
+      continue;
+    }
     if (typeof d.cores === 'number') cores = d.cores;
     const workload = d.workload as string;
     const backend = d.backend as string;
@@ -611,5 +639,33 @@ export function summarizeKernels(records: readonly UnitRecord[], reps: number, w
       'Ratios are ours ÷ peer as speed (higher = we are faster). Benchmarks report, they do not judge: no number here passes or fails. ' +
       'On a machine without a GPU the webgpu adapter is Mesa lavapipe (Vulkan on the CPU), so every backend and peer shares the same CPU cores; on a shared machine the numbers are noisy.',
   ].join('\n');
-  return { rows, tables: [targetTable, table, ...(pairs.length ? [ratioTable] : []), timesTable, ...(peers.length ? [peerTable] : [])], figures, notes };
+  const tables = [targetTable, ...(tuned.length ? [autotuneTable(tuned)] : []), table, ...(pairs.length ? [ratioTable] : []), timesTable, ...(peers.length ? [peerTable] : [])];
+  return { rows, tables, figures, notes };
+}
+
+/** The autotuner's choice per shape class beside the untuned default and the slowest candidate. */
+function autotuneTable(tuned: readonly AutotuneResult[]): Table {
+  const ms = (r: AutotuneResult, key: string): number | undefined => r.candidates.find((c) => (r.shapeClass === 'splitK' ? c.config.endsWith('/splitK') === (key === 'on') : c.config === key))?.ms;
+  return {
+    title: 'Matmul autotune (this adapter)',
+    columns: ['shape class', 'problem M×K×N', 'chosen', 'ms', 'untuned default', 'ms', 'default ÷ chosen', 'slowest candidate, ms', 'candidates'],
+    rows: tuned.map((r) => {
+      const [M, N, K] = r.shape;
+      const best = ms(r, r.best);
+      const untuned = ms(r, r.untuned);
+      return [
+        r.shapeClass,
+        `${M}×${K}×${N}`,
+        r.best,
+        fmt(best ?? null),
+        r.untuned,
+        fmt(untuned ?? null),
+        fmt(best !== undefined && untuned !== undefined ? untuned / best : null),
+        fmt(r.candidates[r.candidates.length - 1]!.ms),
+        String(r.candidates.length),
+      ];
+    }),
+    caption:
+      'Run first with `--ops autotune`: each class timed on its representative problem (median of --reps, one readback each), the fastest kept for every matmul of this run and saved in the autotune cache (see the kernels README of @nonlinear/tensor). splitK: the configuration the shape gets, unsplit (off) or split (on). "default ÷ chosen" is how many times faster tuning made that class.',
+  };
 }
