@@ -77,6 +77,8 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
   matmulConfig: MatmulConfig | null = null;
   /** Row programs: one invocation per row (CPU-emulated adapters) or one workgroup per row (GPUs). */
   rowsPerThread: boolean;
+  /** vec4s each invocation of a vectorized elementwise kernel computes: 4 on CPU-emulated adapters, 1 on GPUs. */
+  elementwiseQuads: number;
   /** Tuned configurations per shape class (from autotuneMatmul or the disk cache). */
   tuned: TunedConfigs = {};
   private readonly maxPerDim: number;
@@ -98,6 +100,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     this.description = ctx.description;
     this.isSoftware = ctx.isSoftware;
     this.rowsPerThread = ctx.isSoftware;
+    this.elementwiseQuads = ctx.isSoftware ? 4 : 1;
     this.maxBinding = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
     this.maxPerDim = this.device.limits.maxComputeWorkgroupsPerDimension;
     this.maxKernelTensors = this.device.limits.maxStorageBuffersPerShaderStage;
@@ -163,7 +166,7 @@ export class WebGPUBackend implements Backend<GpuBuffer> {
     let p: Program;
     switch (kernel.kind) {
       case 'elementwise':
-        p = elementwiseProgram(kernel.exprs, inputs, outputs, scalars, lim);
+        p = elementwiseProgram(kernel.exprs, inputs, outputs, scalars, lim, this.elementwiseQuads);
         break;
       case 'reduce':
         if (this.reduceInTwoPasses(kernel, inputs[0]!, outputs[0]!)) return;
