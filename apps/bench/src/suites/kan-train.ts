@@ -18,6 +18,9 @@ import type { Json, JsonObject } from '../suite.js';
 import { accuracy, confusionMatrix, macroF1 } from './kan-metrics.js';
 import { buildModel, matchHidden } from './kan-models.js';
 
+/** Training steps between waits for the device (see the loop). */
+const SYNC_EVERY = 16;
+
 /** The datasets of the study. */
 export const KAN_DATASETS = ['mnist', 'fashion'] as const;
 /** A dataset of the study. */
@@ -214,6 +217,9 @@ export async function trainRun(c: TrainConfig, data: Splits, device: Backend, lo
         acc = T.noGrad((): Tensor => T.tidy(() => (prev ? prev.add(loss.detach()) : loss.detach().add(0))));
         T.dispose([prev, loss, x, y]);
         n++;
+        // Ops only record: without a wait now and then, a fast loop queues more GPU work than
+        // the device may hold (BacklogError on webgpu). One round trip per 16 steps is cheap.
+        if (n % SYNC_EVERY === 0) await T.sync(device);
       }
       const trainLoss = acc ? (await acc.item()) / n : NaN;
       T.dispose(acc);

@@ -84,6 +84,17 @@ describe.skipIf(!gpu)('matmul configurations on webgpu', () => {
     }
   }
 
+  test('a tall matrix @ vector with more row groups than one grid dimension holds, on every dot kernel', async () => {
+    // 70,000 rows: one workgroup per row (the GPU dot kernels) is past the 65,535 per dimension.
+    const c: Case = { name: 'tall 70000x4 @ 4x2', a: [70_000, 4], b: [4, 2] };
+    for (const config of MATMUL_CANDIDATES.filter((x) => x.kind === 'dot')) {
+      await withConfig(config, async () => {
+        const { worst, tol } = await compare(c);
+        expect(worst, configKey(config)).toBeLessThan(tol);
+      });
+    }
+  }, 60_000);
+
   test('a long-K product with few outputs is split automatically: one batched matmul and one sum', async () => {
     await withConfig(null, async () => {
       const c: Case = { name: 'auto split 8x4096 @ 4096x8', a: [8, 4096], b: [4096, 8] };

@@ -2,7 +2,7 @@ import type { DType } from '../../../dtype.js';
 import type { View } from '../../kernel.js';
 import type { GpuBuffer } from '../pool.js';
 import { metaDecl, storageType } from '../wgsl.js';
-import { bindings, type Program } from './program.js';
+import { bindings, grid2d, type Program } from './program.js';
 import { reduceProgram } from './reduce.js';
 
 /**
@@ -185,9 +185,10 @@ export function matmulProgram(a: View<GpuBuffer>, b: View<GpuBuffer>, out: View<
   if (config.kind === 'dot') {
     // Along K for both operands: B's column k runs with stride sbk.
     const vecB = K > 0 && sbk === 1 && aligned(K, b.offset, sbn, ...bBatch);
-    const blocks = Math.ceil(M / config.rm);
-    gx = config.lanes > 1 ? blocks : Math.ceil(blocks / DOT_WG);
-    gy = N;
+    // One workgroup per (group of rows, column), folded into x and y: a tall matrix @ vector has
+    // more row groups than one grid dimension holds (784,000 rows, one per workgroup, on a GPU).
+    const rowGroups = Math.ceil(M / (config.rm * (config.lanes > 1 ? 1 : DOT_WG)));
+    [gx, gy] = grid2d(rowGroups * N, maxPerDim);
     source = dotSource(out.dtype, nb, meta.length, config, vecA, vecB);
   } else {
     const vecB = config.vecB && sbn === 1 && aligned(N, b.offset, sbk, ...bBatch);
@@ -227,7 +228,8 @@ function dotSource(dtype: DType, nb: number, words: number, c: DotConfig, vecA: 
     vecA ? `A[(ra[${i}] + k) / 4]` : step === 4 ? `${V}(${[0, 1, 2, 3].map((j) => `A[ra[${i}] + (k + ${j}) * sak]`).join(', ')})` : `A[ra[${i}] + k * sak]`;
   const loadB = vecB ? 'B[(cb + k) / 4]' : step === 4 ? `${V}(${[0, 1, 2, 3].map((j) => `B[cb + (k + ${j}) * sbk]`).join(', ')})` : 'B[cb + k * sbk]';
   const fold = step === 4 ? (i: number) => `(acc[${i}].x + acc[${i}].y + acc[${i}].z + acc[${i}].w)` : (i: number) => `acc[${i}]`;
-  const block = lanes > 1 ? 'wid.x' : `wid.x * ${DOT_WG}u + lid`;
+  const rowsPerGroup = rm * (lanes > 1 ? 1 : DOT_WG);
+  const block = lanes > 1 ? 'grp' : `grp * ${DOT_WG}u + lid`;
   const lane = lanes > 1 ? 'i32(lid)' : '0';
   const store = (i: number, v: string): string => `if (row0 + ${i}u < Mr) { C[base + i32((row0 + ${i}u) * Nc)] = ${v}; }`;
   let finish: string;
@@ -251,10 +253,16 @@ function dotSource(dtype: DType, nb: number, words: number, c: DotConfig, vecA: 
 ${bindings([{ name: 'C', type: T }], [{ name: 'A', type: vecA ? V : T }, { name: 'B', type: vecB ? V : T }])}
 ${lanes > 1 ? `var<workgroup> sh: array<${T}, ${lanes * rm}>;` : ''}
 @compute @workgroup_size(${lanes > 1 ? lanes : DOT_WG}, 1, 1)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let Mr = M(0u); let Nc = M(1u); let K = MI(2u);
+  // The workgroup's (row group, column) from its index in the folded 2-D grid; the spare
+  // workgroups of the fold leave as a whole (a uniform branch, before any barrier).
+  let groups = (Mr + ${rowsPerGroup - 1}u) / ${rowsPerGroup}u;
+  let g = wid.y * nwg.x + wid.x;
+  if (g >= groups * Nc) { return; }
+  let col = g / groups;
+  let grp = g % groups;
   let row0 = (${block}) * ${rm}u;
-  let col = wid.y;
   ${lanes > 1 ? '' : 'if (row0 >= Mr) { return; }'}
   ${batchLines(nb, 'wid.z').join('\n  ')}
   let sam = MI(5u); let sak = MI(6u); let sbk = MI(8u); let sbn = MI(9u);
