@@ -27,15 +27,20 @@ fn philox2(i: u32, offset: u32, k0: u32, k1: u32) -> vec2<u32> {
   return vec2<u32>(c0, c1);
 }`;
 
-/** Meta: n, counter offset, key0, key1, scalar0, scalar1, out offset. Output is contiguous. */
+/** Meta: n, counter offset, key0, key1, scalar0, scalar1, out offset, 0. Output is contiguous. */
 export function randomProgram(dist: 'uniform' | 'normal' | 'randint', seed: readonly [number, number], offset: number, out: View<GpuBuffer>, scalars: readonly number[], maxPerDim: number): Program {
   const n = out.shape.reduce((a, b) => a * b, 1);
   const sType = dist === 'randint' ? 'int32' : 'float32';
-  const meta = [n, offset, seed[0], seed[1], scalarBits(scalars[0] ?? 0, sType), scalarBits(scalars[1] ?? 1, sType), out.offset];
+  // The last word is always 0: see the uniform case.
+  const meta = [n, offset, seed[0], seed[1], scalarBits(scalars[0] ?? 0, sType), scalarBits(scalars[1] ?? 1, sType), out.offset, 0];
   const T = storageType(out.dtype);
   let value: string;
   if (dist === 'uniform') {
-    value = 'let lo = bitcast<f32>(M(4u)); let hi = bitcast<f32>(M(5u)); let v = lo + (hi - lo) * (f32(r.x >> 8u) * 5.9604644775390625e-8);';
+    // The product is rounded on its own, as on the cpu backend: xor with a meta word that is 0
+    // but unknown to the compiler keeps GPU compilers from fusing it into the add (an FMA, one
+    // rounding: NVIDIA's were 1 ulp off the cpu bits).
+    value =
+      'let lo = bitcast<f32>(M(4u)); let hi = bitcast<f32>(M(5u)); let p = bitcast<f32>(bitcast<u32>((hi - lo) * (f32(r.x >> 8u) * 5.9604644775390625e-8)) ^ M(7u)); let v = lo + p;';
   } else if (dist === 'normal') {
     value = `let u1 = f32((r.x >> 8u) + 1u) * 5.9604644775390625e-8;
   let u2 = f32(r.y >> 8u) * 5.9604644775390625e-8;
