@@ -83,6 +83,26 @@ test('a training cell killed after an epoch resumes from its checkpoint and ends
   expect(resumed.steps).toBe(9);
 });
 
+test('a long epoch on webgpu waits for the device now and then instead of queueing work until BacklogError', async () => {
+  const gpu = (await T.initBackend('webgpu').catch(() => null)) as (T.Backend & { maxInFlight: number }) | null;
+  // Without an adapter there is nothing to queue on (tools/testing/backends.js fails CI then).
+  if (!gpu) return void expect(process.env.CI).not.toBe('true');
+  let state = 777;
+  const byte = (): number => ((state = (state * 1103515245 + 12345) >>> 0) >>> 24);
+  const images = (n: number) => ({ name: 'synthetic', split: 'train' as const, images: Uint8Array.from({ length: n * 784 }, byte), labels: Uint8Array.from({ length: n }, () => byte() % 10), count: n, shape: [28, 28] as const, numClasses: 10 });
+  const data: Splits = { train: images(400), test: images(8) };
+  const config: TrainConfig = { variant: 'mlp', options: {}, widths: [784, 4, 10], seed: 1, epochs: 1, batch: 2, lr: 1e-3, weightDecay: 1e-4, gamma: 0.8, maxBatches: 0, evalBatch: 8, checkpoint: null };
+  // 200 steps of recorded work, never read inside the epoch: far more batches than 24 if nothing waits.
+  const saved = gpu.maxInFlight;
+  gpu.maxInFlight = 24;
+  try {
+    const r = await trainRun(config, data, gpu, () => {}, 'long');
+    expect(r.steps).toBe(200);
+  } finally {
+    gpu.maxInFlight = saved;
+  }
+}, 60_000);
+
 const rec = (data: Record<string, unknown>): UnitRecord => ({ suite: 'kan', unit: 'u', params: {}, data: data as UnitRecord['data'], elapsedMs: 1, finishedAt: '' });
 
 test('summary: tables per dataset, speed ratios, ablations, verdicts computed from the records', () => {
