@@ -29,7 +29,7 @@ export { noGrad, enableGrad, isGradEnabled, gradients, sumToShape, GraphFreedErr
 export { grad, valueAndGrad, vjp, type FunctionalOptions } from './autograd/functional.js';
 export { gradcheck, type GradcheckOptions, type GradcheckReport } from './autograd/gradcheck.js';
 export { autotuneMatmul, type AutotuneResult } from './tune.js';
-export { type MatmulConfig, type TileConfig, type DotConfig, MATMUL_CANDIDATES, defaultMatmulConfig } from './backend/webgpu/kernels/matmul.js';
+export { type MatmulConfig, type TileConfig, type DotConfig, type SharedConfig, MATMUL_CANDIDATES, defaultMatmulConfig, configKey as matmulConfigKey } from './backend/webgpu/kernels/matmul.js';
 export { type ShapeClass, type TunedConfigs, shapeClass } from './backend/webgpu/autotune.js';
 export { fuse, Sym, type FusedFn } from './ops/fuse.js';
 export { layerNorm, rmsNorm } from './ops/norm.js';

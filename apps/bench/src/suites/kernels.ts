@@ -9,7 +9,7 @@
  * ratios ours ÷ peer (higher = we are faster); a Targets table. A peer that fails to load is
  * recorded as absent with the reason, and the run goes on.
  */
-import { add, autotuneMatmul, defaultMatmulConfig, fuse, manualSeed, matmul, mean, neg, randn, softmax, sqrt, sub, variance, WebGPUBackend, type Backend, type Tensor } from '@nonlinear/tensor';
+import { add, autotuneMatmul, defaultMatmulConfig, fuse, matmulConfigKey, manualSeed, matmul, mean, neg, randn, softmax, sqrt, sub, variance, WebGPUBackend, type Backend, type Tensor } from '@nonlinear/tensor';
 import { cpus, loadavg } from 'node:os';
 import { barErrors, logLogScatter } from '../figures.js';
 import { timeIt } from '../measure.js';
@@ -357,7 +357,9 @@ export function makeKernelsSuite(loader: PeerLoader = createPeerLoader()) {
       if (!isPeer(p.backend)) {
         const device = await ctx.backend(p.backend as BackendName);
         const t = await measureOurs(device, w, o.reps, o.warmup);
-        return rated({ ...base, peer: false, adapter: device.description }, w, t);
+        // Which matmul kernel ran (the targets table explains a gap with it).
+        const config: JsonObject = p.kind === 'matmul' && device instanceof WebGPUBackend ? { matmulConfig: matmulConfigKey(device.matmulConfigFor(p.shape[0]!, p.shape[2]!, p.shape[1]!)) } : {};
+        return rated({ ...base, peer: false, adapter: device.description, ...config }, w, t);
       }
       const status = await loader.load(p.backend, {
         startWebgpu: async () => {
@@ -404,7 +406,14 @@ interface Cell {
   status: string;
   reason?: string;
   work?: number;
+  /** Our webgpu matmuls: the kernel configuration that ran. */
+  matmulConfig?: string;
+  /** overhead: the one-op chain's median times (a tiny op and its readback). */
+  baselineMs: number[];
 }
+
+/** Keys of the matmul configurations that tile through workgroup memory. */
+const SHARED_TILE = /^smem/;
 
 /** Target ratios (ours ÷ baseline, speed; higher = we are faster). */
 export const TARGETS = { matmulVsTfjs: 4, fusedVsUnfused: 4, overheadVsTfjs: 0.5 } as const;
@@ -444,7 +453,8 @@ export function summarizeKernels(records: readonly UnitRecord[], reps: number, w
     const key = `${workload}\u0000${backend}`;
     let c = cells.get(key);
     if (!c) {
-      c = { workload, kind: d.kind as Kind, backend, metric: d.metric as string, samples: [], medianMs: [], higherIsBetter: d.higherIsBetter as boolean, status, work: d.work as number | undefined };
+      c = { workload, kind: d.kind as Kind, backend, metric: d.metric as string, samples: [], medianMs: [], baselineMs: [], higherIsBetter: d.higherIsBetter as boolean, status, work: d.work as number | undefined };
+      if (typeof d.matmulConfig === 'string') c.matmulConfig = d.matmulConfig;
       if (status !== 'ok') c.reason = d.reason as string;
       cells.set(key, c);
     }
@@ -452,6 +462,7 @@ export function summarizeKernels(records: readonly UnitRecord[], reps: number, w
       c.status = 'ok';
       c.samples.push(...(d.samples as number[]));
       c.medianMs.push(d.medianMs as number);
+      if (typeof d.baselineMedianMs === 'number') c.baselineMs.push(d.baselineMedianMs);
     }
   }
   const order = (b: string): number => {
@@ -544,14 +555,23 @@ export function summarizeKernels(records: readonly UnitRecord[], reps: number, w
 
   // Targets, as measured ratios on this adapter.
   const targetRows: (string | number | null)[][] = [];
-  const target = (what: string, num: string, den: string, ratio: number | null, goal: number, missing: string): void => {
+  const target = (what: string, num: string, den: string, ratio: number | null, goal: number, missing: string, why: () => string): void => {
     if (ratio === null || !Number.isFinite(ratio) || ratio <= 0) {
-      targetRows.push([what, num, den, `not measured: ${missing}`, `≥ ${goal}`, '', '']);
+      targetRows.push([what, num, den, `not measured: ${missing}`, `≥ ${goal}`, '', '', '']);
       return;
     }
-    const short = ratio >= goal ? 'none' : `${fmt(goal / ratio)}× short of the target`;
-    targetRows.push([what, num, den, fmt(ratio), `≥ ${goal}`, fmt(ratio / goal), short]);
+    const met = ratio >= goal;
+    targetRows.push([what, num, den, fmt(ratio), `≥ ${goal}`, fmt(ratio / goal), met ? 'none' : `${fmt(goal / ratio)}× short of the target`, met ? '' : why()]);
   };
+  const medianOf = (w: string | undefined, b: string): number | null => {
+    const c = w ? cell(w, b) : undefined;
+    return c && c.status === 'ok' && c.medianMs.length ? median(c.medianMs) : null;
+  };
+  // One tiny op and its readback (the overhead row's one-op chain): the floor of any timed call.
+  const overheadRow = workloads.find((x) => cells.get(`${x}\u0000webgpu`)?.kind === 'overhead');
+  const floorMs = overheadRow && cell(overheadRow, 'webgpu')?.baselineMs.length ? median(cell(overheadRow, 'webgpu')!.baselineMs) : null;
+  const nearFloor = (ms: number | null): string | null =>
+    ms !== null && floorMs !== null && ms < 2 * floorMs ? `latency-bound: a call takes ${fmt(ms)} ms, within 2× of one tiny op and its readback (${fmt(floorMs)} ms), so the ratio measures the round trip more than the kernels` : null;
   const withUnit = (w: string, b: string): string => {
     const c = cell(w, b);
     const v = value(c);
@@ -560,8 +580,21 @@ export function summarizeKernels(records: readonly UnitRecord[], reps: number, w
   {
     const w = 'matmul-1024';
     const have = workloads.includes(w);
+    const why = (): string => {
+      const ours = cell(w, 'webgpu');
+      const theirs = cell(w, 'tfjs-webgpu');
+      // The ratio between the quartiles of the two sample sets: is the target inside this run's spread?
+      const hi = ours && theirs ? quantile(ours.samples, 0.75) / quantile(theirs.samples, 0.25) : 0;
+      if (hi >= TARGETS.matmulVsTfjs) return `within this run's spread: between the quartiles of the samples the ratio reaches ${fmt(hi)}`;
+      const floor = nearFloor(medianOf(w, 'webgpu'));
+      if (floor) return floor;
+      const config = ours?.matmulConfig;
+      const registers = 'tfjs-webgpu tiles through workgroup memory, which GPUs favour (--ops autotune times every candidate on this adapter)';
+      if (!config) return `our matmul kernels keep their tiles in registers with no workgroup memory (the configuration that ran was not recorded); ${registers}`;
+      return SHARED_TILE.test(config) ? `our kernel here was ${config}, a workgroup-memory tile` : `our kernel here was ${config}, which keeps its tile in registers with no workgroup memory; ${registers}`;
+    };
     target('matmul 1024×1024 @ 1024×1024, GFLOP/s: our webgpu ÷ tfjs-webgpu', withUnit(w, 'webgpu'), withUnit(w, 'tfjs-webgpu'), speedup(w, 'webgpu', 'tfjs-webgpu'), TARGETS.matmulVsTfjs,
-      have ? 'needs both our webgpu and tfjs-webgpu' : 'add 1024 to --matmul-sizes');
+      have ? 'needs both our webgpu and tfjs-webgpu' : 'add 1024 to --matmul-sizes', why);
   }
   {
     const fused = workloads.find((w) => cells.get(`${w}\u0000webgpu`)?.kind === 'chain-fused');
@@ -575,6 +608,21 @@ export function summarizeKernels(records: readonly UnitRecord[], reps: number, w
       vf !== null && vu !== null ? vf / vu : null,
       TARGETS.fusedVsUnfused,
       'needs --ops fusion on the webgpu backend',
+      () => {
+        const fusedMs = medianOf(fused, 'webgpu');
+        const unfusedMs = medianOf(unfused, 'webgpu');
+        const latency = nearFloor(fusedMs);
+        if (latency) return latency;
+        // Per element, against one streaming op (neg) of this run: the fused kernel, and each unfused op on average.
+        const unary = workloads.find((x) => cells.get(`${x}\u0000webgpu`)?.kind === 'unary');
+        const negMs = medianOf(unary, 'webgpu');
+        if (fusedMs === null || unfusedMs === null || negMs === null) return 'needs --ops elementwise for a diagnosis';
+        const perNeg = negMs / (cell(unary!, 'webgpu')!.work! / 8);
+        const f = fusedMs / cell(fused!, 'webgpu')!.work! / perNeg;
+        const u = unfusedMs / cell(unfused!, 'webgpu')!.work! / CHAIN_OPS / perNeg;
+        const costs = `per element the fused kernel costs ${fmt(f)}× one streaming op (neg) and each of the ${CHAIN_OPS} unfused ops ${fmt(u)}× on average`;
+        return f >= 2 ? `arithmetic-bound: ${costs}; the fused time goes to the chain's math (tanh and sigmoid, an exp each), not to the memory traffic that fusion removes` : costs;
+      },
     );
   }
   {
@@ -586,15 +634,16 @@ export function summarizeKernels(records: readonly UnitRecord[], reps: number, w
       w ? speedup(w, 'webgpu', 'tfjs-webgpu') : null,
       TARGETS.overheadVsTfjs,
       'needs --ops overhead on our webgpu and tfjs-webgpu (or a per-op cost lost in the noise: a non-positive value)',
+      () => 'our per-op bookkeeping (recording, bind groups, meta slots) costs more than tfjs-webgpu\'s on this machine',
     );
   }
   const targetTable: Table = {
     title: 'Targets',
-    columns: ['target', 'ours', 'baseline', 'measured ratio', 'target ratio', 'measured ÷ target', 'shortfall'],
+    columns: ['target', 'ours', 'baseline', 'measured ratio', 'target ratio', 'measured ÷ target', 'shortfall', 'why (where missed)'],
     rows: targetRows,
     caption:
       `Measured ratios on this adapter (${adapter ?? 'no webgpu adapter in this run'}), from the medians of this run; higher = we are faster. ` +
-      'Where a target is missed, "shortfall" says by what factor. Benchmarks report numbers, not verdicts: the machine may be shared and the numbers are noisy' +
+      'Where a target is missed, "shortfall" says by what factor and "why" what this run\'s own measurements point to. Benchmarks report numbers, not verdicts: the machine may be shared and the numbers are noisy' +
       (loads.length ? ` (1-minute load average while the units started: ${fmt(Math.min(...loads))} to ${fmt(Math.max(...loads))}${cores ? ` on ${cores} cores` : ''})` : '') +
       '; rerun with more --reps to narrow them.',
   };
