@@ -58,12 +58,16 @@ test('claim rules: two standard errors, too few seeds, the competitive margin', 
   expect(competitive([97], [98.5]).verdict).toBe('not competitive');
 });
 
+/** Synthetic 28x28 images from a fixed LCG: enough to exercise the training loop, no dataset needed. */
+function syntheticImages(seed: number) {
+  let state = seed;
+  const byte = (): number => ((state = (state * 1103515245 + 12345) >>> 0) >>> 24);
+  return (n: number) => ({ name: 'synthetic', split: 'train' as const, images: Uint8Array.from({ length: n * 784 }, byte), labels: Uint8Array.from({ length: n }, () => byte() % 10), count: n, shape: [28, 28] as const, numClasses: 10 });
+}
+
 test('a training cell killed after an epoch resumes from its checkpoint and ends as an uninterrupted run', async () => {
   const cpu = await T.initBackend('cpu');
-  // Synthetic 28x28 images from a fixed LCG: enough to exercise the loop, no dataset needed.
-  let state = 12345;
-  const byte = (): number => ((state = (state * 1103515245 + 12345) >>> 0) >>> 24);
-  const images = (n: number) => ({ name: 'synthetic', split: 'train' as const, images: Uint8Array.from({ length: n * 784 }, byte), labels: Uint8Array.from({ length: n }, () => byte() % 10), count: n, shape: [28, 28] as const, numClasses: 10 });
+  const images = syntheticImages(12345);
   const data: Splits = { train: images(48), test: images(20) };
   const checkpoint = join(tempDir('kan-ckpt-'), 'cell.safetensors');
   const config: TrainConfig = { variant: 'afkan', options: {}, widths: [784, 6, 10], seed: 3, epochs: 3, batch: 16, lr: 1e-2, weightDecay: 1e-4, gamma: 0.8, maxBatches: 0, evalBatch: 20, checkpoint: null };
@@ -87,9 +91,7 @@ test('a long epoch on webgpu waits for the device now and then instead of queuei
   const gpu = (await T.initBackend('webgpu').catch(() => null)) as (T.Backend & { maxInFlight: number }) | null;
   // Without an adapter there is nothing to queue on (tools/testing/backends.js fails CI then).
   if (!gpu) return void expect(process.env.CI).not.toBe('true');
-  let state = 777;
-  const byte = (): number => ((state = (state * 1103515245 + 12345) >>> 0) >>> 24);
-  const images = (n: number) => ({ name: 'synthetic', split: 'train' as const, images: Uint8Array.from({ length: n * 784 }, byte), labels: Uint8Array.from({ length: n }, () => byte() % 10), count: n, shape: [28, 28] as const, numClasses: 10 });
+  const images = syntheticImages(777);
   const data: Splits = { train: images(400), test: images(8) };
   const config: TrainConfig = { variant: 'mlp', options: {}, widths: [784, 4, 10], seed: 1, epochs: 1, batch: 2, lr: 1e-3, weightDecay: 1e-4, gamma: 0.8, maxBatches: 0, evalBatch: 8, checkpoint: null };
   // 200 steps of recorded work, never read inside the epoch: far more batches than 24 if nothing waits.
