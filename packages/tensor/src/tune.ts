@@ -31,9 +31,13 @@ async function settle(t: Tensor): Promise<void> {
   one.dispose();
 }
 
-/** The candidates timed for a kernel class: dot kernels only where N is small. */
-function classCandidates(cls: ShapeClass): readonly MatmulConfig[] {
-  return cls === 'matvec' ? MATMUL_CANDIDATES : MATMUL_CANDIDATES.filter((c) => c.kind !== 'dot');
+/**
+ * The candidates timed for a kernel class: dot kernels only where N is small, and workgroup-memory
+ * tiles only on hardware adapters (on CPU Vulkan their barriers make them many times slower than
+ * the register tiles, so timing them there only costs time).
+ */
+export function classCandidates(cls: ShapeClass, isSoftware: boolean): readonly MatmulConfig[] {
+  return MATMUL_CANDIDATES.filter((c) => (cls === 'matvec' || c.kind !== 'dot') && !(isSoftware && c.kind === 'shared'));
 }
 
 /**
@@ -58,7 +62,7 @@ export async function autotuneMatmul(
       // splitK compares the configuration this shape gets (tuned so far) unsplit and split.
       const tunedSoFar = { ...saved.tuned, ...Object.fromEntries(results.map((r) => [r.shapeClass, r.best])) };
       const base = chooseMatmulConfig(M, N, K, 1, { ...tunedSoFar, splitK: 'on' }, backend.isSoftware);
-      const configs = cls === 'splitK' ? [{ ...base, splitK: false }, { ...base, splitK: true }] : classCandidates(cls);
+      const configs = cls === 'splitK' ? [{ ...base, splitK: false }, { ...base, splitK: true }] : classCandidates(cls, backend.isSoftware);
       backend.tuned = {};
       for (const config of configs) {
         backend.matmulConfig = config;

@@ -2,7 +2,10 @@ import { describe, expect, test } from 'vitest';
 import * as T from '../../index.js';
 import { testBackends } from '../../test-util/backends.js';
 import { chooseMatmulConfig, configFromKey, shapeClass } from './autotune.js';
-import { MATMUL_CANDIDATES, configKey, splitCount, type MatmulConfig } from './kernels/matmul.js';
+import { ValueError } from '../../errors.js';
+import type { View } from '../kernel.js';
+import { MATMUL_CANDIDATES, configKey, matmulProgram, splitCount, type MatmulConfig, type SharedConfig } from './kernels/matmul.js';
+import type { GpuBuffer } from './pool.js';
 import type { WebGPUBackend } from './webgpu-backend.js';
 
 /** Every matmul configuration the autotuner may pick, unsplit and split along K, checked against the cpu backend. */
@@ -10,7 +13,8 @@ const backends = await testBackends();
 const gpu = backends.find((b) => b.name === 'webgpu') as WebGPUBackend | undefined;
 const cpu = backends[0]!;
 
-type Case = { name: string; a: number[]; b: number[]; transA?: boolean; transB?: boolean };
+/** Operand shapes as allocated; `sliceA`/`sliceB` narrow each dim to [start, length] first (an offset and strides past the width). */
+type Case = { name: string; a: number[]; b: number[]; transA?: boolean; transB?: boolean; sliceA?: [number, number][]; sliceB?: [number, number][] };
 const CASES: Case[] = [
   { name: 'square 64', a: [64, 64], b: [64, 64] },
   { name: 'odd 37x29 @ 29x53', a: [37, 29], b: [29, 53] },
@@ -32,23 +36,36 @@ const CASES: Case[] = [
   { name: 'long K 1030, 3x5', a: [3, 1030], b: [1030, 5] },
   { name: 'long K 2048, 4x1, B transposed', a: [4, 2048], b: [1, 2048], transB: true },
   { name: 'long K 2048 batched, A transposed', a: [2, 2048, 6], b: [2, 2048, 4], transA: true },
+  // Edges of a 64 x 64 block (and of 128 rows): M, N, K of 1, 63, 65 and 130; K not a multiple of 16.
+  { name: 'edges 65x63 @ 63x130', a: [65, 63], b: [63, 130] },
+  { name: 'edges 130x65 @ 65x63, A and B transposed', a: [65, 130], b: [63, 65], transA: true, transB: true },
+  { name: 'edges K = 1, 63x1 @ 1x65', a: [63, 1], b: [1, 65] },
+  { name: 'edges M = 1, 1x130 @ 130x63', a: [1, 130], b: [130, 63] },
+  { name: 'edges N = 1, 65x130 @ 130x1', a: [65, 130], b: [130, 1] },
+  { name: 'edges batched broadcast 2x1x65x33 @ 3x33x63', a: [2, 1, 65, 33], b: [3, 33, 63] },
+  { name: 'edges sliced operands (offsets, strides past the width)', a: [70, 40], b: [40, 70], sliceA: [[3, 65], [5, 33]], sliceB: [[2, 33], [1, 63]] },
 ];
 
 async function run(device: typeof cpu, c: Case): Promise<{ data: Float32Array; K: number }> {
   T.manualSeed(11);
   const a = T.randn(c.a, { device });
   const b = T.randn(c.b, { device });
-  const A = c.transA ? a.mT : a;
-  const out = T.tidy(() => T.matmul(A, c.transB ? b.mT : b));
+  const narrow = (x: T.Tensor, s?: [number, number][]): T.Tensor => (s ?? []).reduce((y, [start, length], d) => y.narrow(d, start, length), x);
+  const sa = narrow(a, c.sliceA);
+  const sb = narrow(b, c.sliceB);
+  const A = c.transA ? sa.mT : sa;
+  const out = T.tidy(() => T.matmul(A, c.transB ? sb.mT : sb));
   const data = (await out.data()) as Float32Array;
   const K = A.shape[A.ndim - 1]!;
-  T.dispose([a, b, out]);
+  T.dispose([a, b, sa, sb, out]);
   return { data, K };
 }
 
 /** Worst |got - want| / (1 + |want|) against the cpu backend, and the tolerance for that K. */
 async function compare(c: Case): Promise<{ worst: number; tol: number }> {
   const { data: want, K } = await run(cpu, c);
+  // Fresh (zeroed) buffers: a reused output still holding an earlier configuration's result would hide unwritten blocks.
+  gpu!.emptyCache();
   const { data: got } = await run(gpu!, c);
   expect(got.length, c.name).toBe(want.length);
   let worst = 0;
@@ -92,6 +109,26 @@ describe.skipIf(!gpu)('matmul configurations on webgpu', () => {
         const { worst, tol } = await compare(c);
         expect(worst, configKey(config)).toBeLessThan(tol);
       });
+    }
+  }, 60_000);
+
+  test('workgroup-memory tiles fold their grid into two dims: more blocks x batch than one dimension holds', async () => {
+    // Lowering the backend's limit to 16 workgroups per dimension stands in for a problem with
+    // more than 65,535 blocks (too slow on lavapipe, where barriers are slow).
+    const limited = gpu as unknown as { maxPerDim: number };
+    const saved = limited.maxPerDim;
+    limited.maxPerDim = 16;
+    try {
+      // 3 x 3 x 3 = 27 blocks of 64 x 64 (a 14 x 2 grid with one spare workgroup), 3 x 2 x 3 = 18 of 128 x 64 (9 x 2).
+      const c: Case = { name: 'folded 3x130x40 @ 40x130', a: [3, 130, 40], b: [40, 130] };
+      for (const config of MATMUL_CANDIDATES.filter((x) => x.kind === 'shared')) {
+        await withConfig(config, async () => {
+          const { worst, tol } = await compare(c);
+          expect(worst, configKey(config)).toBeLessThan(tol);
+        });
+      }
+    } finally {
+      limited.maxPerDim = saved;
     }
   }, 60_000);
 
@@ -152,6 +189,46 @@ describe('matmul path choice', () => {
     }
     expect(configKey({ kind: 'dot', rm: 4, lanes: 1, splitK: true })).toBe('dot4/L1/splitK');
     expect(configFromKey('3x3/1x1/A1B1')).toBeUndefined();
+  });
+
+  test('workgroup-memory tiles are among the candidates, named by block, K step and outputs per invocation', () => {
+    const shared = MATMUL_CANDIDATES.filter((c) => c.kind === 'shared');
+    expect(shared.map((c) => configKey(c))).toEqual(['smem64x64/k16/4x4', 'smem128x64/k16/8x4']);
+    expect(configFromKey('smem64x64/k16/4x4/splitK')).toEqual({ kind: 'shared', bm: 64, bn: 64, bk: 16, tm: 4, tn: 4, splitK: true });
+  });
+
+  // Views for building programs without a device (the buffer is never touched).
+  const view = (shape: number[]): View<GpuBuffer> => ({
+    buffer: {} as GpuBuffer,
+    dtype: 'float32',
+    shape,
+    strides: shape.map((_, d) => shape.slice(d + 1).reduce((x, y) => x * y, 1)),
+    offset: 0,
+  });
+  const tile64: SharedConfig = { kind: 'shared', bm: 64, bn: 64, bk: 16, tm: 4, tn: 4 };
+
+  test('a workgroup-memory grid: one workgroup per block and batch, folded within the per-dimension limit', () => {
+    // 20 x 3 x 3 = 180 blocks: 15 x 12 under a limit of 16 (spare workgroups leave at once).
+    const p = matmulProgram(view([20, 130, 70]), view([20, 70, 130]), view([20, 130, 130]), 16, tile64);
+    expect(p.grid[0]).toBeLessThanOrEqual(16);
+    expect(p.grid[1]).toBeLessThanOrEqual(16);
+    expect(p.grid[2]).toBe(1);
+    expect(p.grid[0] * p.grid[1]).toBeGreaterThanOrEqual(180);
+    expect(p.grid[0] * p.grid[1] - 180).toBeLessThan(p.grid[1]);
+    // Under the device's limit, a 1024 x 1024 product is 16 x 16 = 256 workgroups along x.
+    expect(matmulProgram(view([1024, 1024]), view([1024, 1024]), view([1024, 1024]), 65535, tile64).grid).toEqual([256, 1, 1]);
+    // More than limit^2 workgroups cannot be dispatched at all.
+    expect(() => matmulProgram(view([20, 130, 70]), view([20, 70, 130]), view([20, 130, 130]), 8, tile64)).toThrow(RangeError);
+  });
+
+  test('a workgroup-memory tile set by hand is checked: divisibility, 256 invocations, 16 KiB of tiles', () => {
+    const build = (c: SharedConfig) => () => matmulProgram(view([64, 64]), view([64, 64]), view([64, 64]), 65535, c);
+    expect(build({ ...tile64, tm: 3 })).toThrow(ValueError);
+    expect(build({ ...tile64, tm: 3 })).toThrow(/tm must divide bm/);
+    expect(build({ ...tile64, bk: 0 })).toThrow(/positive integers/);
+    expect(build({ kind: 'shared', bm: 128, bn: 128, bk: 8, tm: 4, tn: 4 })).toThrow(/1024 invocations per workgroup/);
+    expect(build({ kind: 'shared', bm: 128, bn: 128, bk: 32, tm: 8, tn: 8 })).toThrow(/16384 bytes/);
+    expect(build(tile64)).not.toThrow();
   });
 
   test('slices of K: at least 256 long, at most 64, enough for about 65,536 partial outputs', () => {

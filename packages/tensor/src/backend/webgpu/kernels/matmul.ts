@@ -1,6 +1,7 @@
 import type { DType } from '../../../dtype.js';
 import type { View } from '../../kernel.js';
 import type { GpuBuffer } from '../pool.js';
+import { ValueError } from '../../../errors.js';
 import { metaDecl, storageType } from '../wgsl.js';
 import { bindings, grid2d, type Program } from './program.js';
 import { reduceProgram } from './reduce.js';
@@ -47,8 +48,35 @@ export interface DotConfig {
   readonly splitK?: boolean;
 }
 
-/** A matmul kernel configuration: a register tile or a dot product along K, optionally split along K. */
-export type MatmulConfig = TileConfig | DotConfig;
+/**
+ * The classic workgroup-memory GEMM for GPUs: a workgroup of (bn / tn) x (bm / tm) invocations
+ * computes a bm x bn block of C. It walks K in steps of bk: the workgroup loads a bm x bk tile
+ * of A and a bk x bn tile of B into workgroup memory together (zero past M, N and K), waits at a
+ * barrier, and each invocation accumulates its tm x tn outputs (rows `ly + i * bm / tm`, columns
+ * `lx + j * bn / tn`, so neighbouring invocations read neighbouring words) from the shared
+ * tiles in registers. Each element of A and B is then read from device memory once per
+ * workgroup, not once per invocation that uses it. On CPU Vulkan (lavapipe) barriers make it
+ * 3-5x slower than the register tiles, so only hardware adapters time it.
+ */
+export interface SharedConfig {
+  /** Discriminant. */
+  readonly kind: 'shared';
+  /** Rows of C per workgroup. */
+  readonly bm: number;
+  /** Columns of C per workgroup. */
+  readonly bn: number;
+  /** Length along K of the tiles held in workgroup memory. */
+  readonly bk: number;
+  /** Rows of C per invocation (divides bm). */
+  readonly tm: number;
+  /** Columns of C per invocation (divides bn). */
+  readonly tn: number;
+  /** Split K into slices computed in parallel and summed after (the count from the shape: `splitCount`). */
+  readonly splitK?: boolean;
+}
+
+/** A matmul kernel configuration: a register tile, a dot product along K or a workgroup-memory tile, optionally split along K. */
+export type MatmulConfig = TileConfig | DotConfig | SharedConfig;
 
 /** The default where nothing was tuned: big register blocks for CPU Vulkan, smaller ones with more threads for GPUs. */
 export function defaultMatmulConfig(isSoftware: boolean): MatmulConfig {
@@ -74,11 +102,19 @@ export const MATMUL_CANDIDATES: readonly MatmulConfig[] = [
   { kind: 'dot', rm: 4, lanes: 16 },
   { kind: 'dot', rm: 1, lanes: 1 },
   { kind: 'dot', rm: 4, lanes: 1 },
+  // Workgroup-memory tiles (hardware adapters only: barriers are slow on CPU Vulkan).
+  { kind: 'shared', bm: 64, bn: 64, bk: 16, tm: 4, tn: 4 },
+  { kind: 'shared', bm: 128, bn: 64, bk: 16, tm: 8, tn: 4 },
 ];
 
-/** A configuration's name in the autotune cache, e.g. `4x4/16x16/A4B4`, `dot4/L1`, `1x8/32x1/A1B4/splitK`. */
+/** A configuration's name in the autotune cache, e.g. `4x4/16x16/A4B4`, `dot4/L1`, `smem64x64/k16/4x4`, `1x8/32x1/A1B4/splitK`. */
 export function configKey(c: MatmulConfig): string {
-  const base = c.kind === 'dot' ? `dot${c.rm}/L${c.lanes}` : `${c.tm}x${c.tn}/${c.wg[0]}x${c.wg[1]}/${c.vecA ? 'A4' : 'A1'}${c.vecB ? 'B4' : 'B1'}`;
+  const base =
+    c.kind === 'dot'
+      ? `dot${c.rm}/L${c.lanes}`
+      : c.kind === 'shared'
+        ? `smem${c.bm}x${c.bn}/k${c.bk}/${c.tm}x${c.tn}`
+        : `${c.tm}x${c.tn}/${c.wg[0]}x${c.wg[1]}/${c.vecA ? 'A4' : 'A1'}${c.vecB ? 'B4' : 'B1'}`;
   return c.splitK ? `${base}/splitK` : base;
 }
 
@@ -182,6 +218,18 @@ export function matmulProgram(a: View<GpuBuffer>, b: View<GpuBuffer>, out: View<
   let source: string;
   let gx: number;
   let gy: number;
+  if (config.kind === 'shared') {
+    checkShared(config);
+    // One workgroup per (batch, block of C), folded into x and y: neither the blocks of a tall
+    // matrix nor a long batch then meets the per-dimension limit alone.
+    const groups = Math.ceil(M / config.bm) * Math.ceil(N / config.bn) * batch;
+    if (groups > maxPerDim * maxPerDim) {
+      throw new RangeError(`matmul: ${groups} workgroups for a [${M}, ${N}] x ${batch} product exceed the device's ${maxPerDim} x ${maxPerDim} grid`);
+    }
+    [gx, gy] = grid2d(groups, maxPerDim);
+    source = sharedSource(out.dtype, nb, meta.length, config);
+    return { source, meta, grid: [gx, gy, 1], outputs: [out], inputs: [a, b] };
+  }
   if (config.kind === 'dot') {
     // Along K for both operands: B's column k runs with stride sbk.
     const vecB = K > 0 && sbk === 1 && aligned(K, b.offset, sbn, ...bBatch);
@@ -283,6 +331,114 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 
 const cache = new Map<string, string>();
+
+/** Invocations per workgroup and bytes of workgroup memory that every WebGPU device offers. */
+const MAX_INVOCATIONS = 256;
+const MAX_WORKGROUP_BYTES = 16384;
+
+/** Shape checks of a workgroup-memory tile configuration (one set by hand on `backend.matmulConfig` may be anything). */
+function checkShared(c: SharedConfig): void {
+  const dims = [c.bm, c.bn, c.bk, c.tm, c.tn];
+  const bad = (why: string): ValueError => new ValueError(`matmul: shared-memory tile ${configKey(c)}: ${why}`);
+  if (!dims.every((d) => Number.isInteger(d) && d > 0)) throw bad('bm, bn, bk, tm and tn must be positive integers');
+  if (c.bm % c.tm !== 0 || c.bn % c.tn !== 0) throw bad('tm must divide bm and tn divide bn');
+  const invocations = (c.bm / c.tm) * (c.bn / c.tn);
+  if (invocations > MAX_INVOCATIONS) throw bad(`${invocations} invocations per workgroup ((bm / tm) x (bn / tn)) exceed ${MAX_INVOCATIONS}`);
+  if (sharedWords(c) * 4 > MAX_WORKGROUP_BYTES) throw bad(`its tiles need more than ${MAX_WORKGROUP_BYTES} bytes of workgroup memory`);
+}
+
+/** Words of workgroup memory of a shared tile: rows padded by one word, so a column read or write spreads over memory banks. */
+function sharedWords(c: SharedConfig): number {
+  return c.bm * (c.bk + 1) + c.bk * (c.bn + 1);
+}
+
+function sharedSource(dtype: DType, nb: number, words: number, c: SharedConfig): string {
+  const key = `shared|${dtype}|${nb}|${configKey(c)}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const T = storageType(dtype);
+  const { bm, bn, bk, tm, tn } = c;
+  const [wx, wy] = [bn / tn, bm / tm];
+  const threads = wx * wy;
+  // Rows of the A tile are bk + 1 words apart, rows of the B tile bn + 1 (see sharedWords).
+  const [ldA, ldB] = [bk + 1, bn + 1];
+  // One tile load: element e of the tile (e < rows x cols), walked along the operand's contiguous
+  // dim so that neighbouring invocations read neighbouring words (A along K unless only its rows
+  // are contiguous, B along N unless only its columns are). The order is a uniform select rather
+  // than a shader variant: on lavapipe each variant costs about a second to compile.
+  const tileLoad = (tile: 'As' | 'Bs', total: number): string[] => {
+    const lines: string[] = [];
+    for (let r = 0; r < Math.ceil(total / threads); r++) {
+      const guard = (r + 1) * threads > total;
+      const at =
+        tile === 'As'
+          ? [`select(e % ${bm}u, e / ${bk}u, aAlongK)`, `select(e / ${bm}u, e % ${bk}u, aAlongK)`]
+          : [`select(e / ${bk}u, e % ${bn}u, bAlongN)`, `select(e % ${bk}u, e / ${bn}u, bAlongN)`];
+      const body =
+        tile === 'As'
+          ? `let m = ${at[0]}; let kk = ${at[1]}; let gm = row0 + m; let gk = k0 + i32(kk);
+      var v = ${T}(0); if (gm < Mr && gk < K) { v = A[pa + i32(gm) * sam + gk * sak]; }
+      As[m * ${ldA}u + kk] = v;`
+          : `let n = ${at[0]}; let kk = ${at[1]}; let gn = col0 + n; let gk = k0 + i32(kk);
+      var v = ${T}(0); if (gn < Nc && gk < K) { v = B[pb + gk * sbk + i32(gn) * sbn]; }
+      Bs[kk * ${ldB}u + n] = v;`;
+      lines.push(`{ let e = lid + ${r * threads}u;${guard ? ` if (e < ${total}u) {` : ''}
+      ${body}${guard ? ' }' : ''}
+    }`);
+    }
+    return lines;
+  };
+  const ii = Array.from({ length: tm }, (_, i) => i);
+  const jj = Array.from({ length: tn }, (_, j) => j);
+  const accs = ii.flatMap((i) => jj.map((j) => `var c${i}_${j} = ${T}(0);`));
+  const fmas = ii.flatMap((i) => jj.map((j) => `c${i}_${j} += a${i} * b${j};`));
+  const stores = ii.flatMap((i) =>
+    jj.map((j) => `if (r${i} < Mr && col0 + lx + ${j * wx}u < Nc) { C[base + i32(r${i} * Nc + col0 + lx + ${j * wx}u)] = c${i}_${j}; }`),
+  );
+  const src = `${metaDecl(words)}
+${bindings([{ name: 'C', type: T }], [{ name: 'A', type: T }, { name: 'B', type: T }])}
+var<workgroup> As: array<${T}, ${bm * ldA}>;
+var<workgroup> Bs: array<${T}, ${bk * ldB}>;
+@compute @workgroup_size(${wx}, ${wy}, 1)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) loc: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let Mr = M(0u); let Nc = M(1u); let K = MI(2u);
+  // The workgroup's (batch, block row, block column) from its index in the folded 2-D grid; the
+  // spare workgroups of the fold leave as a whole (a uniform branch, before any barrier).
+  let bx = (Nc + ${bn - 1}u) / ${bn}u;
+  let blocks = bx * ((Mr + ${bm - 1}u) / ${bm}u);
+  let g = wid.y * nwg.x + wid.x;
+  if (g >= blocks * M(3u)) { return; }
+  let z = g / blocks;
+  let blk = g % blocks;
+  let row0 = (blk / bx) * ${bm}u;
+  let col0 = (blk % bx) * ${bn}u;
+  ${batchLines(nb, 'z').join('\n  ')}
+  let sam = MI(5u); let sak = MI(6u); let sbk = MI(8u); let sbn = MI(9u);
+  let aAlongK = !(sam == 1 && sak != 1);
+  let bAlongN = !(sbk == 1 && sbn != 1);
+  let lx = loc.x; let ly = loc.y;
+  ${ii.map((i) => `let ar${i} = (ly + ${i * wy}u) * ${ldA}u;`).join(' ')}
+  ${accs.join(' ')}
+  for (var k0: i32 = 0; k0 < K; k0 += ${bk}) {
+    ${tileLoad('As', bm * bk).join('\n    ')}
+    ${tileLoad('Bs', bk * bn).join('\n    ')}
+    workgroupBarrier();
+    for (var kk: u32 = 0u; kk < ${bk}u; kk++) {
+      ${ii.map((i) => `let a${i} = As[ar${i} + kk];`).join(' ')}
+      ${jj.map((j) => `let b${j} = Bs[kk * ${ldB}u + lx + ${j * wx}u];`).join(' ')}
+      ${fmas.join(' ')}
+    }
+    // Nobody overwrites the tiles until everyone has read them.
+    workgroupBarrier();
+  }
+  let base = MI(10u) + i32(z * Mr * Nc);
+  ${ii.map((i) => `let r${i} = row0 + ly + ${i * wy}u;`).join(' ')}
+  ${stores.join('\n  ')}
+}`;
+  cache.set(key, src);
+  return src;
+}
 
 function matmulSource(dtype: DType, nb: number, words: number, c: TileConfig): string {
   const key = `${dtype}|${nb}|${configKey(c)}`;
