@@ -17,6 +17,8 @@ export async function settle(t: Tensor): Promise<void> {
 export interface Timing {
   /** Wall time of each timed repetition, ms, in order. */
   timesMs: number[];
+  /** The part of each repetition until `work` returned (recording the ops, before any wait), ms. */
+  recordMs: number[];
   warmup: number;
 }
 
@@ -26,18 +28,24 @@ export interface Timing {
  * `work` runs in a tidy scope).
  */
 export async function timeIt(reps: number, warmup: number, work: () => Tensor): Promise<Timing> {
-  const once = async (): Promise<number> => {
+  const once = async (): Promise<[number, number]> => {
     const t0 = performance.now();
     const out = tidy(work);
+    const recorded = performance.now() - t0;
     try {
       await settle(out);
-      return performance.now() - t0;
+      return [performance.now() - t0, recorded];
     } finally {
       out.dispose();
     }
   };
   for (let i = 0; i < warmup; i++) await once();
   const timesMs: number[] = [];
-  for (let i = 0; i < reps; i++) timesMs.push(await once());
-  return { timesMs, warmup };
+  const recordMs: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const [total, recorded] = await once();
+    timesMs.push(total);
+    recordMs.push(recorded);
+  }
+  return { timesMs, recordMs, warmup };
 }

@@ -157,6 +157,12 @@ describe('kernels summary', () => {
     // The same chain at a 30 ms readback floor: the calls measure the round trip.
     chain[3] = at('webgpu', 'overhead-chain-50', 'overhead', 40, { higherIsBetter: false, samples: [100], baselineMedianMs: 30 });
     expect(why(chain)[1]).toMatch(/^latency-bound: a call takes 40 ms, within 2× of one tiny op and its readback \(30 ms\)/);
+    // Per-op overhead: the share spent recording in JavaScript, from the run.
+    const overhead = [
+      at('webgpu', 'overhead-chain-50', 'overhead', 20, { higherIsBetter: false, samples: [200], baselineMedianMs: 1, recordUsPerOp: 80 }),
+      at('tfjs-webgpu', 'overhead-chain-50', 'overhead', 20, { higherIsBetter: false, samples: [50] }),
+    ];
+    expect(why(overhead)[2]).toBe('recording one more op in JavaScript (its output buffer, bind group and meta slot) takes 80 us here, 40% of our 200 us/op; the rest is the device running it');
     // matmul: a recorded register-tile kernel, and a gap inside the samples' spread.
     const mm = (ours: number[], theirs: number[]) => [
       { ...record('webgpu', 'matmul-1024', 'matmul', ours), data: { ...record('webgpu', 'matmul-1024', 'matmul', ours).data, medianMs: 100, matmulConfig: '8x8/8x8/A1B4' } },

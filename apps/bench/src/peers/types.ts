@@ -25,6 +25,9 @@ export interface Timings {
   timesMs: number[];
   /** overhead only: the one-op chain, timed the same way (its median is subtracted). */
   baselineTimesMs?: number[];
+  /** overhead, ours only: the part of each repetition spent recording the ops in JavaScript, for the chain and the one-op chain. */
+  recordTimesMs?: number[];
+  baselineRecordTimesMs?: number[];
 }
 
 /** The peers the suite knows, in the order of their columns. */
