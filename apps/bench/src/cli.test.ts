@@ -24,7 +24,7 @@ describe('help and list', () => {
     const r = await runMain(['kernels', '--help']);
     expect(r.stdout).toContain('--matmul-sizes <int[]>');
     expect(r.stdout).toContain('default 256,512,1024,2048, quick 256,512,1024');
-    expect(r.stdout).toContain('comma-separated subset of matmul, matvec, splitk, elementwise, overhead, softmax, layernorm, fusion');
+    expect(r.stdout).toContain('comma-separated subset of autotune, matmul, matvec, splitk, elementwise, overhead, softmax, layernorm, fusion; default matmul,matvec,splitk,elementwise,overhead,softmax,layernorm,fusion');
     expect(r.stdout).toContain('comma-separated subset of tfjs-webgpu, torch-cuda, tfjs-wasm, tfjs-cpu, ort-cpu, torch-cpu, none');
     expect(r.stdout).toContain('--shard <K/N|auto/N>');
   });
@@ -52,7 +52,7 @@ describe.concurrent('validation: exit 2, a clear message, nothing written', () =
     ['flag of another suite', ['tour', '--chain', '3'], /tour: unknown option --chain/],
     ['unknown flag for all suites', ['--reps', '3'], /all: unknown option --reps/],
     ['bad backend', ['kernels', '--backend', 'gpu'], /--backend: expected one of webgpu, cpu, auto; got "gpu"/],
-    ['bad list entry', ['kernels', '--ops', 'matmul,fft'], /--ops: "fft" is not one of matmul, matvec, splitk, elementwise, overhead, softmax/],
+    ['bad list entry', ['kernels', '--ops', 'matmul,fft'], /--ops: "fft" is not one of autotune, matmul, matvec, splitk, elementwise, overhead, softmax/],
     ['int below min', ['kernels', '--reps', '0'], /--reps: expected integer in \[1, 10000\]; got "0"/],
     ['not an int', ['kernels', '--reps', '2.5'], /--reps: expected integer in \[1, 10000\]; got "2.5"/],
     ['wrong shape length', ['kernels', '--transformer', '1,2'], /--transformer: expected comma-separated 3 integers in \[1, 65536\]; got "1,2"/],
