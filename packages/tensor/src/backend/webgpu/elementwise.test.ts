@@ -49,6 +49,7 @@ async function expectClose(got: Tensor, want: Tensor, rtol = 1e-6): Promise<void
 
 const chain = (x: Sym, y: Sym): Sym => x.mul(y).add(1).tanh().mul(0.5).add(x).sigmoid().sub(y).abs();
 
+// webgpu kernels against cpu need an adapter: testBackends fails the run under CI without one, and announces the skip elsewhere.
 describe.skipIf(!gpu)('elementwise kernels on webgpu', () => {
   for (const quads of [1, 4]) {
     describe(`${quads} quad(s) per invocation`, () => {

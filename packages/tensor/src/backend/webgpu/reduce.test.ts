@@ -31,6 +31,7 @@ async function reduceAll(device: typeof cpu, { shape, dim }: Case, integer: bool
   return data;
 }
 
+// webgpu kernels against cpu need an adapter: testBackends fails the run under CI without one, and announces the skip elsewhere.
 describe.skipIf(!gpu)('reductions on webgpu, short and long rows', () => {
   for (const integer of [false, true]) {
     test(integer ? 'int32' : 'float32', async () => {
